@@ -78,7 +78,7 @@ def _plain_header(lines: list[Line], pats: dict, original: str) -> FrontMatter:
         text = line.stripped
         if line.is_blank:
             continue
-        if "。" in text or _looks_numbered(text):
+        if "。" in text or _looks_numbered(line):
             break
         if any(w in text for w in pats["status_draft"]) and len(text) < 20:
             continue
@@ -101,8 +101,10 @@ def _slice(original: str, line: Line) -> str:
     return original[line.content_start:line.content_end]
 
 
-def _looks_numbered(text: str) -> bool:
-    return bool(re.match(r"^(?:[一二三四五六七八九十]+、|\(?[一二三四五六七八九十\d]+[).、]|第.{1,4}条)", text))
+def _looks_numbered(line: Line) -> bool:
+    from policykg.ingest.segment import match_label
+    label = match_label(line, line.text)
+    return label is not None and label.style != "attachment"
 
 
 def _issuer_names(text: str) -> list[str]:

@@ -82,6 +82,10 @@ def _label_id(style: str, printed: str, number: str) -> str:
     return re.sub(r"\s+", "", printed).rstrip(".．、:：")
 
 
+def _family(style: str | None) -> str:
+    return "paren" if style and "paren" in style else (style or "")
+
+
 class Builder:
     """Feeds lines into the tree; one instance per document."""
 
@@ -115,8 +119,10 @@ class Builder:
                 del self.stack[depth:]
                 return self.stack[-1] if self.stack else self.root
         if label.number and label.number > 1:
+            # Only a look-alike style can be a misprint: （2） for （二）, not 3、 for （二）.
             for depth in range(len(self.stack) - 1, -1, -1):
-                if self.stack[depth].number == label.number - 1 and self.stack[depth].kind == "item":
+                node = self.stack[depth]
+                if node.number == label.number - 1 and node.kind == "item" and _family(node.style) == _family(label.style):
                     del self.stack[depth:]
                     return self.stack[-1] if self.stack else self.root
         return self.stack[-1] if self.stack else self.root
