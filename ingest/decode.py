@@ -36,16 +36,12 @@ def decode_bytes(raw: bytes, name: str = "<input>") -> tuple[str, str]:
 
 
 def _decode_legacy(raw: bytes, name: str, utf8_error: UnicodeDecodeError) -> tuple[str, str]:
-    # GB18030 is a superset of GBK/GB2312 and decodes most mainland texts; try it before
-    # asking charset-normalizer, which can mistake short Chinese texts for Big5 or cp1252.
-    try:
-        text = raw.decode("gb18030")
-        if _mostly_cjk(text):
-            return text, "gb18030"
-    except UnicodeDecodeError:
-        pass
+    # Chinese legacy encodings first: asked about every encoding, charset-normalizer can
+    # take a short Chinese text for cp1252; among GB18030 and Big5 it chooses well.
     from charset_normalizer import from_bytes
-    best = from_bytes(raw).best()
+    best = from_bytes(raw, cp_isolation=["gb18030", "big5"]).best()
+    if best is None or not _mostly_cjk(str(best)):
+        best = from_bytes(raw).best()
     if best is None or not _mostly_cjk(str(best)):
         raise DecodeError(
             f"{name}: not UTF-8 (byte {utf8_error.start}: {utf8_error.reason}) "

@@ -78,7 +78,7 @@ def _plain_header(lines: list[Line], pats: dict, original: str) -> FrontMatter:
         text = line.stripped
         if line.is_blank:
             continue
-        if "。" in text or _looks_numbered(line):
+        if "。" in text or _looks_numbered(line) or line.text.count("\t") >= 2:
             break
         if any(w in text for w in pats["status_draft"]) and len(text) < 20:
             continue
@@ -104,7 +104,7 @@ def _slice(original: str, line: Line) -> str:
 def _looks_numbered(line: Line) -> bool:
     from policykg.ingest.segment import match_label
     label = match_label(line, line.text)
-    return label is not None and label.style != "attachment"
+    return label is not None
 
 
 def _issuer_names(text: str) -> list[str]:
