@@ -205,7 +205,8 @@ def _metric_start(text: str, m: re.Match, clause: Piece) -> int:
     start = start + cut + 1 if cut >= 0 else start
     while start < m.start() and text[start] in " \t“\"":
         start += 1
-    return start
+    lead_in = re.match(r"(?:力争|争取)?(?:到|至)?\d{4}年(?:底|末)?(?:前)?[,，]?", text[start:m.start()])
+    return start + (lead_in.end() if lead_in else 0)
 
 
 def _metric(text: str, original: str, m: re.Match, clause: Piece) -> str:
