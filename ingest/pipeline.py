@@ -13,7 +13,7 @@ from policykg.ingest.metadata import build_meta, read_front_matter
 from policykg.ingest.models import Document, Provision, Target, UnitMention
 from policykg.ingest.normalize import normalize
 from policykg.ingest.roles import (Conventions, Roles, column_roles, find_brackets, inferred_roles,
-                                   read_conventions)
+                                   label_lines, read_conventions)
 from policykg.ingest.segment import Node, build_tree, flatten
 from policykg.ingest.targets import find_targets
 from policykg.ingest.text import Piece, quoted_spans, sentences
@@ -65,6 +65,9 @@ def _extract(node: Node, prov: Provision, norm: str, original: str, city: str | 
     if prov.kind == "table_row":
         return [_table_row(node, prov, norm, original, city, conv)]
     brackets = [b for a, e in node.own for b in find_brackets(norm, original, a, e, city, conv)]
+    brackets += [b for a, e in node.own for b in label_lines(norm, original, a, e, city, conv)
+                 if not any(x.start <= b.start < x.end for x in brackets)]
+    brackets.sort(key=lambda b: b.start)
     parts = _split_at_brackets(node.own, brackets, norm)
     out = []
     for index, (spans, part_brackets) in enumerate(parts):
@@ -81,9 +84,11 @@ def _extract(node: Node, prov: Provision, norm: str, original: str, city: str | 
 def _split_at_brackets(own, brackets, norm):
     """A numbered item whose text carries several unit brackets, each closing its own task,
     is split after each bracket (三, 三-2, 三-3)."""
-    closing = [b for b in brackets if norm[b.end:_own_end(own)].strip(" 。.;；\n")]
-    if len(brackets) < 2 or not closing:
+    closers = [b for b in brackets if not b.inline]
+    closing = [b for b in closers if norm[b.end:_own_end(own)].strip(" 。.;；\n")]
+    if len(closers) < 2 or not closing:
         return [(own, brackets)]
+    brackets = closers
     parts, begin = [], own[0][0]
     for bracket in brackets:
         spans = _clip(own, begin, bracket.end)

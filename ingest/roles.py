@@ -44,6 +44,7 @@ class Bracket:
     start: int
     end: int
     roles: Roles
+    inline: bool = False      # a label line, not a bracket: it does not close a task
 
 
 @lru_cache(maxsize=1)
@@ -73,24 +74,71 @@ def find_brackets(text: str, original: str, start: int, end: int, city: str | No
 
 
 def parse_bracket(text, original, start, end, city, conv: Conventions) -> Roles:
+    runs = list(labelled_lists(text, start, end))
+    if not runs:
+        return _unlabelled(text, original, start, end, city, conv)
     roles = Roles()
+    for role, list_start, list_end in runs:
+        if role not in ("lead", "responsible"):
+            continue
+        comma = text.find(",", list_start, list_end)
+        if role == "responsible" and conv.first_comma_lead and comma > 0 and not roles.lead:
+            _add(roles, "lead", _items(text, list_start, comma), text, original, city, conv, labelled=False)
+            _add(roles, role, _items(text, comma + 1, list_end), text, original, city, conv, labelled=False)
+            continue
+        _add(roles, role, _items(text, list_start, list_end), text, original, city, conv, labelled=True)
+    return roles
+
+
+@lru_cache(maxsize=1)
+def _label_rx() -> re.Pattern:
     labels = _data()["labels"]
-    body = text[start:end]
-    label_rx = re.compile(rf"({alternation(labels['lead'] + labels['responsible'])})\s*[:：]")
-    if label_rx.search(body):
-        for part_start, part_end in _parts(text, start, end, ";；"):
-            m = label_rx.search(text, part_start, part_end)
-            if not m:
-                continue
-            role = "lead" if m.group(1) in labels["lead"] else "responsible"
-            comma = text.find(",", m.end(), part_end)
-            if role == "responsible" and conv.first_comma_lead and comma > 0 and not roles.lead:
-                _add(roles, "lead", _items(text, m.end(), comma), text, original, city, conv, labelled=False)
-                _add(roles, role, _items(text, comma + 1, part_end), text, original, city, conv, labelled=False)
-                continue
-            _add(roles, role, _items(text, m.end(), part_end), text, original, city, conv, labelled=True)
-        return roles
-    return _unlabelled(text, original, start, end, city, conv)
+    words = labels["lead"] + labels["responsible"] + labels["other"]
+    return re.compile(rf"({alternation(words)})\s*[:：]")
+
+
+def _label_role(word: str) -> str:
+    labels = _data()["labels"]
+    return "lead" if word in labels["lead"] else "responsible" if word in labels["responsible"] else "other"
+
+
+def labelled_lists(text: str, start: int, end: int):
+    """(role, list_start, list_end) for each `label：list` in text[start:end]; a list ends at
+    the next label, at ；/。/a line break, or at the end."""
+    matches = list(_label_rx().finditer(text, start, end))
+    for index, m in enumerate(matches):
+        stop = matches[index + 1].start() if index + 1 < len(matches) else end
+        cut = _first_stop(text, m.end(), stop)
+        yield _label_role(m.group(1)), m.end(), cut
+
+
+def _first_stop(text: str, start: int, stop: int) -> int:
+    depth = 0
+    for i in range(start, stop):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+        elif depth <= 0 and text[i] in ";；。\n":
+            return i
+    return stop
+
+
+def label_lines(text, original, start, end, city, conv: Conventions) -> list[Bracket]:
+    """`牵头单位：X` written as a line or sentence of its own, outside any bracket."""
+    out = []
+    for m in _label_rx().finditer(text, start, end):
+        before = text[start:m.start()].rstrip(" \t")
+        if before and before[-1] not in "。;；\n" and m.start() != start:
+            continue
+        if _label_role(m.group(1)) == "other":
+            continue
+        list_end = _first_stop(text, m.end(), end)
+        roles = Roles()
+        _add(roles, _label_role(m.group(1)), _items(text, m.end(), list_end), text, original, city, conv, labelled=True)
+        if roles:
+            out.append(Bracket(m.start(), list_end, roles, inline=True))
+    return out
 
 
 def _parts(text: str, start: int, end: int, seps: str) -> list[tuple[int, int]]:
@@ -161,7 +209,21 @@ def _unit_shape(name: str) -> bool:
     return bool(_shape_rx().fullmatch(name))
 
 
+_LEAD_MARK = re.compile(r"[(\[〔【]\s*牵头(?:单位|部门)?\s*[)\]〕】]$")
+
+
 def _add(roles: Roles, role: str, items, text, original, city, conv: Conventions, labelled: bool) -> None:
+    marked = []
+    for name, a, b in items:      # 市发展改革委（牵头）: a lead marked inside the list
+        mark = _LEAD_MARK.search(name)
+        if mark:
+            um = _mention((name[:mark.start()], a, a + mark.start()), original, city, "label")
+            if um:
+                marked.append(um)
+    items = [i for i in items if not _LEAD_MARK.search(i[0])]
+    for um in marked:
+        if um.name not in {x.name for x in roles.lead}:
+            roles.lead.append(um)
     mentions = [m for m in (_mention(i, original, city, "label") for i in items) if m]
     if role == "responsible" and labelled and not roles.lead and mentions and conv.first_listed_lead:
         roles.lead.append(mentions[0])

@@ -136,3 +136,19 @@ def test_reference_cell_records_the_document():
     doc = extract_text(text)
     (row,) = [p for p in doc.provisions if p.kind == "table_row"]
     assert row.refers_to == ["某市中药材方案"] and not row.lead_units and not row.responsible_units
+
+
+def test_labels_separated_by_commas_and_other_columns():
+    got = roles("1.建设。完成建设。（牵头单位：市发展改革委，配合单位：市财政局、市自然资源局；完成时限：2025年底）\n")
+    assert got == [("1", ["市发展改革委"], ["市财政局", "市自然资源局"])]
+
+
+def test_lead_marked_inside_the_list():
+    got = roles("1.建设。完成建设。（责任单位：市发展改革委（牵头）、市财政局）\n")
+    assert got == [("1", ["市发展改革委"], ["市财政局"])]
+
+
+def test_label_lines_after_the_item():
+    text = "1.加快项目建设。完成项目建设。\n牵头单位：市发展改革委\n责任单位：市财政局、各县（市、区）人民政府\n2.下一项。内容。\n"
+    got = roles(text)
+    assert got == [("1", ["市发展改革委"], ["市财政局", "各县（市、区）人民政府"])]
