@@ -57,7 +57,9 @@ def read_conventions(text: str) -> Conventions:
     conv = Conventions(
         first_listed_lead=any(re.search(p, text) for p in data["first_listed_lead"]),
         first_comma_lead=any(re.search(p, text) for p in data["first_comma_lead"]))
-    for m in re.finditer(data["blanket"], text):
+    # The blanket pattern backtracks a lot; it can only match where 不再…列出 is written.
+    blanket = re.finditer(data["blanket"], text) if "不再" in text else ()
+    for m in blanket:
         role = "lead" if m.group(2) == "牵头" else "responsible"
         conv.blanket.append((m.end(), role, split_list(m.group(1), m.start(1))))
     return conv
@@ -304,14 +306,22 @@ def _sentences(text, start, end):
         yield begin, end
 
 
+@lru_cache(maxsize=1)
+def _charge_patterns() -> list[tuple[str, re.Pattern]]:
+    charges = _data()["charges"]
+    return [(role, re.compile(p)) for role in ("lead", "responsible") for p in charges[role]]
+
+
 def _charges(text, original, start, end, city) -> Roles:
     roles = Roles()
-    for role in ("lead", "responsible"):
-        for pattern in _data()["charges"][role]:
-            for m in re.finditer(pattern, text[start:end]):
-                a, b = start + m.start("units"), start + m.end("units")
-                items = _mentions_in(text, original, a, b, city, whole=True)
-                (roles.lead if role == "lead" else roles.responsible).extend(items)
+    body = text[start:end]
+    if not any(w in body for w in ("牵头", "协调", "机构", "负责", "成员单位", "设在", "统筹")):
+        return roles
+    for role, pattern in _charge_patterns():
+        for m in pattern.finditer(body):
+            a, b = start + m.start("units"), start + m.end("units")
+            items = _mentions_in(text, original, a, b, city, whole=True)
+            (roles.lead if role == "lead" else roles.responsible).extend(items)
     return roles
 
 
