@@ -122,7 +122,7 @@ def _fill(prov: Provision, spans, brackets, norm, original, city, conv) -> None:
         roles = inferred_roles(norm, original, spans, city, prov.targets)
     _apply_blankets(prov, roles, norm, original, city, conv)
     prov.lead_units, prov.responsible_units = _unique(roles.lead), _unique(roles.responsible)
-    _target_context(prov, norm, spans)
+    _target_context(prov, norm, original, spans)
 
 
 def _has_target(targets: list[Target]):
@@ -140,7 +140,7 @@ def _table_row(node: Node, prov: Provision, norm, original, city, conv) -> Provi
     prov.refers_to = refers
     prov.cells = {role: "；".join("".join(original[a:b] for a, b in cell) for cell in cells)
                   for role, cells in node.cells.items()}
-    _target_context(prov, norm, spans)
+    _target_context(prov, norm, original, spans)
     return prov
 
 
@@ -167,18 +167,30 @@ def _unique(mentions: list[UnitMention]) -> list[UnitMention]:
     return out
 
 
-def _target_context(prov: Provision, norm: str, spans) -> None:
-    """Year of each target (the by-deadline of its sentence or of the provision) and the
-    regions named as its bearers."""
+def _target_context(prov: Provision, norm: str, original: str, spans) -> None:
+    """Year of each target (a by-deadline of its sentence, or the provision's only one if it
+    comes first) and the districts named as its bearers (巴州区、巴中经开区产值突破50亿元)."""
     by = [d for d in prov.deadlines if d.kind == "by"]
     regions = [m for m in prov.responsible_units if m.kind == "region" and m.source == "subject"]
+    all_sentences = sentences(norm, spans)
     for target in prov.targets:
-        sentence = next((s for s in sentences(norm, spans) if s.start <= target.start < s.end), None)
+        sentence = next((s for s in all_sentences if s.start <= target.start < s.end), None)
         own = [d for d in by if sentence and sentence.start <= d.start < sentence.end]
-        chosen = own or (by if len(by) == 1 else [])
+        chosen = own or ([by[0]] if len(by) == 1 and by[0].start < target.start else [])
         target.year = int(chosen[0].date[:4]) if chosen else None
         clause_start = max(norm.rfind(c, 0, target.start) for c in "，,;；。\n") + 1
-        target.regions = [m.name for m in regions if clause_start <= m.start < target.start]
+        bearers = [m for m in regions if clause_start <= m.start < target.end]
+        if bearers:
+            target.regions = [m.name for m in bearers]
+            target.start = min(target.start, bearers[0].start)
+            target.text = original[target.start:target.end]
+            target.metric = _strip_bearers(target.metric, bearers)
+
+
+def _strip_bearers(metric: str, bearers: list[UnitMention]) -> str:
+    for m in bearers:
+        metric = metric.removeprefix(m.surface).lstrip("、")
+    return metric or "产值"
 
 
 def _aliases(provisions: list[Provision]) -> dict[str, str]:

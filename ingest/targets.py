@@ -210,14 +210,19 @@ def _metric_start(text: str, m: re.Match, clause: Piece) -> int:
 
 
 def _metric(text: str, original: str, m: re.Match, clause: Piece) -> str:
+    """The thing measured, in the document's words: the phrase before the number (comparator
+    words dropped) and, when the count comes first (引进100名以上中医药产业人才), the noun
+    phrase after it."""
     start = _metric_start(text, m, clause)
     phrase = original[start:m.start()]
     for word in sorted(_data()["comparators"]["before"], key=len, reverse=True):
         if phrase.endswith(word):
             phrase = phrase[: -len(word)]
             break
-    phrase = re.sub(r"^(?:力争|全市|到\d{4}年(?:底)?|\d{4}年)", "", phrase).strip(" ，,")
-    if not phrase:
-        tail = original[m.end():clause.end]
-        phrase = re.split(r"[，,。；;]", tail)[0]
+    rules = _data()["metric"]
+    phrase = re.sub(rules["strip_trailing"], "", re.sub(rules["strip_leading"], "", phrase)).strip(" ，,")
+    tail = original[_suffix_end(text, m):clause.end]
+    tail = re.split(r"[，,。；;、：:（(]", tail)[0].strip()
+    if tail and not tail.startswith(("目标", "左右")):
+        phrase = phrase + tail
     return phrase.strip() or original[m.start():m.end()]
