@@ -81,11 +81,16 @@ def _is_quantity(text: str, m: re.Match) -> bool:
         ends = not follows or follows[0] in "，,。；;、)）" or follows.startswith(("以上", "左右"))
         return value is not None and value != 1 and ends and not _after_year(text, m)
     before = text[m.start() - 1:m.start()] if m.start() else ""
-    return not (before.isdigit() or before == ".")
+    return not (before.isdigit() or before == "." or _ordinal(text, m))
+
+
+def _ordinal(text: str, m: re.Match) -> bool:
+    """第3项, 第二个: an ordinal names a position, not a quantity."""
+    return text[max(0, m.start() - 1):m.start()] == "第"
 
 
 def _after_year(text: str, m: re.Match) -> bool:
-    return text[max(0, m.start() - 1):m.start()] in ("第",)
+    return _ordinal(text, m)
 
 
 def _is_parameter(text: str, m: re.Match, clause: Piece) -> bool:

@@ -37,6 +37,7 @@ def _region() -> re.Pattern:
     return re.compile(_data()["shape"]["region"])
 
 
+@lru_cache(maxsize=65536)
 def clean_item(item: str) -> str:
     """Strip list furniture from one printed list item (等相关部门, 由 …)."""
     item = re.sub(r"\s+", "", item)
@@ -67,6 +68,7 @@ def is_region_shape(name: str) -> bool:
     return not any(name.endswith(w) or name == w for w in _data()["shape"]["not_regions"])
 
 
+@lru_cache(maxsize=65536)
 def canonical(printed: str, city: str | None) -> Canonical:
     """Canonical name of a printed unit name (normalised: ASCII brackets) in `city`."""
     gaz = load_gazetteer()
