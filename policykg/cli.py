@@ -14,6 +14,7 @@ from policykg.errors import UserError
 # Order sets the order of --help.
 COMMAND_MODULES = [
     "policykg.ingest.cli",
+    "policykg.graph.draft_cli",
 ]
 
 
