@@ -54,7 +54,8 @@ def masked_spans(doc: Document, prov: Provision) -> list[tuple[int, int]]:
     spans += [(d.start, d.end) for d in prov.deadlines]
     if prov.heading:
         at = doc.text.find(prov.heading, prov.start, prov.end)
-        if at >= 0:
+        body = doc.text[at + len(prov.heading):prov.end] if at >= 0 else ""
+        if any("\u4e00" <= ch <= "\u9fff" for ch in body):     # else the heading is the task
             spans.append((prov.start, at + len(prov.heading)))
     return spans
 

@@ -62,9 +62,12 @@ class DraftIndex:
         return self.lsh.query(signature(clause.features))
 
 
-def checkable(prov: Provision) -> bool:
-    """Sections repeat their children; the rest is checked when it carries a duty's facts."""
-    return prov.kind not in settings()["index"]["skip_kinds"]
+def checkable(doc: Document) -> list[Provision]:
+    """The provisions to compare: a section with numbered children only repeats them (a
+    "section" with none is a one-line item whose text was read as a heading)."""
+    parents = {p.parent for p in doc.provisions}
+    skip = settings()["index"]["skip_kinds"]
+    return [p for p in doc.provisions if p.kind not in skip or p.id not in parents]
 
 
 def assigns_tasks(prov: Provision) -> bool:
@@ -81,11 +84,15 @@ def build_index(documents: list[Document]) -> DraftIndex:
     index = DraftIndex(documents=list(documents))
     df: Counter[str] = Counter()
     units = 0
+    memo: dict = {}         # identical texts (same sha256) are cut and shingled once
     for doc in documents:
-        for prov in doc.provisions:
-            if not checkable(prov):
-                continue
-            parts = clauses(doc, prov) if assigns_tasks(prov) else []
+        for prov in checkable(doc):
+            key = (doc.meta.sha256, prov.id, prov.start) if doc.meta.sha256 else None
+            parts = memo.get(key) if key else None
+            if parts is None:
+                parts = clauses(doc, prov) if assigns_tasks(prov) else []
+                if key:
+                    memo[key] = parts
             units += 1
             df.update(set().union(*(c.features for c in parts)) if parts else ())
             if carries_facts(prov):

@@ -68,9 +68,8 @@ def resolve_city(city: str | None, index: DraftIndex) -> str:
 def check_draft(draft: Document, index: DraftIndex, *, city: str | None = None) -> list[Finding]:
     city = resolve_city(city or draft.meta.city, index)
     findings: list[Finding] = []
-    for prov in draft.provisions:
-        if checkable(prov):
-            findings += _check_provision(draft, prov, index, city)
+    for prov in checkable(draft):
+        findings += _check_provision(draft, prov, index, city)
     findings.sort(key=lambda f: (f.draft_start, f.kind, f.corpus_source, f.corpus_start))
     return findings
 
