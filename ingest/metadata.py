@@ -138,10 +138,15 @@ def _squash(text: str) -> str:
 
 
 def guess_city(title: str | None, issuers: list[str], text: str) -> str | None:
+    """The city named in the title or by the issuers, else the one the text names most.
+
+    Short forms (巴中) count only where a name begins (title start, 中共巴中市委): inside a
+    word they are something else (秦巴中药材)."""
     gaz = load_gazetteer()
     for source in [title or "", *issuers]:
         for city in gaz.cities():
-            if any(form and form in source for form in (city.name, *city.aliases)):
+            if city.name in source or any(
+                    source.removeprefix("关于").removeprefix("中共").startswith(form) for form in city.aliases):
                 return city.name
     if title:
         match = _CITY_IN_TEXT.match(title.removeprefix("关于"))
@@ -154,8 +159,7 @@ def _most_mentioned_city(text: str) -> str | None:
     gaz = load_gazetteer()
     counts: dict[str, int] = {}
     for city in gaz.cities():
-        for form in (city.name, *city.aliases):
-            counts[city.name] = counts.get(city.name, 0) + text.count(form)
+        counts[city.name] = counts.get(city.name, 0) + text.count(city.name)
     for entry in gaz.units:
         if entry.type in ("district", "county", "county_city") and len(entry.name) >= 2:
             counts[entry.city] = counts.get(entry.city, 0) + text.count(entry.name)
