@@ -65,8 +65,8 @@ def _extract(node: Node, prov: Provision, norm: str, original: str, city: str | 
     if prov.kind == "table_row":
         return [_table_row(node, prov, norm, original, city, conv)]
     brackets = [b for a, e in node.own for b in find_brackets(norm, original, a, e, city, conv)]
-    brackets += [b for a, e in node.own for b in label_lines(norm, original, a, e, city, conv)
-                 if not any(x.start <= b.start < x.end for x in brackets)]
+    inside = [(b.start, b.end) for b in brackets]
+    brackets += [b for a, e in node.own for b in label_lines(norm, original, a, e, city, conv, inside)]
     brackets.sort(key=lambda b: b.start)
     parts = _split_at_brackets(node.own, brackets, norm)
     out = []

@@ -126,10 +126,13 @@ def _first_stop(text: str, start: int, stop: int) -> int:
     return stop
 
 
-def label_lines(text, original, start, end, city, conv: Conventions) -> list[Bracket]:
-    """`牵头单位：X` written as a line or sentence of its own, outside any bracket."""
+def label_lines(text, original, start, end, city, conv: Conventions,
+                skip: list[tuple[int, int]] = ()) -> list[Bracket]:
+    """`牵头单位：X` written as a line or sentence of its own, outside any bracket (`skip`)."""
     out = []
     for m in _label_rx().finditer(text, start, end):
+        if any(a <= m.start() < b for a, b in skip):
+            continue
         before = text[start:m.start()].rstrip(" \t")
         if before and before[-1] not in "。;；\n" and m.start() != start:
             continue

@@ -58,8 +58,13 @@ def is_empty_cell(text: str) -> bool:
     return re.sub(r"\s+", "", text) in _data()["lists"]["empty_cells"]
 
 
+@lru_cache(maxsize=1)
+def _person_rx() -> re.Pattern:
+    return re.compile(f"(?:{alternation(_data()['persons']['suffixes'])})$")
+
+
 def is_person(name: str) -> bool:
-    return any(name.endswith(s) for s in _data()["persons"]["suffixes"])
+    return bool(_person_rx().search(name))
 
 
 def is_region_shape(name: str) -> bool:
