@@ -1,0 +1,148 @@
+"""The default store: pyoxigraph on disk (or in memory for tests), no server needed."""
+from __future__ import annotations
+
+import multiprocessing
+from typing import Iterable, Mapping, Sequence
+
+import pyoxigraph
+
+from policykg.graph.store import (
+    QueryError, QueryOutcome, QueryTimeout, StoreUnavailable, outcome_from_results,
+)
+from policykg.graph.sparql_text import variable_name, with_values
+
+# pyoxigraph (0.5) has no query timeout or cancellation in Python (oxigraph issue #1926:
+# "only in the Rust API and the HTTP server"). A query with a time limit therefore runs in a
+# forked child that shares the open store copy-on-write and is killed at the deadline.
+_FORK = multiprocessing.get_context("fork")
+
+
+class EmbeddedStore:
+    def __init__(self, path: str | None = None):
+        self.path = path
+        try:
+            self._store = pyoxigraph.Store(path) if path else pyoxigraph.Store()
+        except OSError as err:
+            raise StoreUnavailable(f"{path}: cannot open store ({err})") from err
+
+    # --- SPARQL --------------------------------------------------------------------------
+    def query(self, sparql: str, *, bindings: Mapping[str, pyoxigraph.Term] | None = None,
+              default_graph: Sequence[str] | None = None,
+              named_graphs: Sequence[str] | None = None,
+              timeout: float | None = None, max_rows: int | None = None) -> QueryOutcome:
+        options = _query_options(bindings, default_graph, named_graphs)
+        if timeout is None:
+            return _evaluate(self._store, sparql, options, max_rows)
+        return _evaluate_in_child(self._store, sparql, options, max_rows, timeout)
+
+    def update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)   # one transaction: all or nothing
+        except (SyntaxError, ValueError) as err:
+            raise QueryError(str(err)) from err
+
+    # --- graphs --------------------------------------------------------------------------
+    def replace_graph(self, graph: str, triples: Iterable[pyoxigraph.Triple]) -> None:
+        # DROP + INSERT DATA in one update is one transaction: readers see old or new, never half.
+        name = pyoxigraph.NamedNode(graph)
+        body = "\n".join(f"{t} ." for t in triples)
+        self._store.update(f"DROP SILENT GRAPH {name} ;\nINSERT DATA {{ GRAPH {name} {{\n{body}\n}} }}")
+
+    def get_graph(self, graph: str | None) -> list[pyoxigraph.Triple]:
+        quads = self._store.quads_for_pattern(None, None, None, _graph_term(graph))
+        return [q.triple for q in quads]
+
+    def add_to_graph(self, graph: str | None, triples: Iterable[pyoxigraph.Triple]) -> None:
+        target = _graph_term(graph)
+        self._store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+
+    def delete_graph(self, graph: str | None) -> bool:
+        target = _graph_term(graph)
+        if graph is None:
+            existed = next(iter(self._store.quads_for_pattern(None, None, None, target)), None) is not None
+            self._store.clear_graph(target)
+            return existed
+        if not self._store.contains_named_graph(target):
+            return False
+        self._store.remove_graph(target)
+        return True
+
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, pyoxigraph.NamedNode))
+
+    def dump(self, output, fmt: pyoxigraph.RdfFormat) -> None:
+        """Whole dataset in a quad format (export)."""
+        self._store.dump(output, format=fmt)
+
+    def close(self) -> None:
+        if self.path:
+            self._store.flush()
+        self._store = None
+
+
+def _graph_term(graph: str | None):
+    return pyoxigraph.DefaultGraph() if graph is None else pyoxigraph.NamedNode(graph)
+
+
+def _query_options(bindings, default_graph, named_graphs) -> dict:
+    options: dict = {}
+    if default_graph is None:
+        options["use_default_graph_as_union"] = True
+    else:
+        options["default_graph"] = [pyoxigraph.NamedNode(g) for g in default_graph]
+    if named_graphs is not None:
+        options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in named_graphs]
+    if bindings:
+        options["substitutions"] = {pyoxigraph.Variable(variable_name(k)): v for k, v in bindings.items()}
+    return options
+
+
+def _evaluate(store, sparql: str, options: dict, max_rows: int | None) -> QueryOutcome:
+    try:
+        return outcome_from_results(_run(store, sparql, options), max_rows)
+    except (SyntaxError, ValueError, TypeError) as err:
+        raise QueryError(str(err)) from err
+    except OSError as err:
+        raise QueryError(f"query evaluation failed: {err}") from err
+
+
+def _run(store, sparql: str, options: dict):
+    try:
+        return store.query(sparql, **options)
+    except RuntimeError as err:
+        # Oxigraph substitutes only projected variables (SEP-0007); a parameter used only in
+        # the pattern is bound the way the remote store binds it, by a VALUES join.
+        if "substitutions" not in options or "projection" not in str(err):
+            raise QueryError(str(err)) from err
+    options = dict(options)
+    bindings = {v.value: term for v, term in options.pop("substitutions").items()}
+    return store.query(with_values(sparql, bindings), **options)
+
+
+def _evaluate_in_child(store, sparql, options, max_rows, timeout: float) -> QueryOutcome:
+    receive, send = _FORK.Pipe(duplex=False)
+    child = _FORK.Process(target=_child, args=(send, store, sparql, options, max_rows), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise QueryTimeout(f"query ran longer than {timeout:g} s and was stopped")
+        status, payload = receive.recv()
+    except EOFError:
+        raise QueryError("query evaluation process died") from None
+    finally:
+        receive.close()
+        child.kill()
+        child.join()
+    if status == "ok":
+        return payload
+    raise payload
+
+
+def _child(send, store, sparql, options, max_rows) -> None:
+    try:
+        send.send(("ok", _evaluate(store, sparql, options, max_rows)))
+    except QueryError as err:
+        send.send(("error", err))
+    except Exception as err:  # noqa: BLE001 - the parent must always get an answer
+        send.send(("error", QueryError(f"{type(err).__name__}: {err}")))
