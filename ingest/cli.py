@@ -11,7 +11,8 @@ from policykg.ingest.models import Document, to_jsonable
 
 def register(sub) -> None:
     p = sub.add_parser("extract", help="segment documents and extract duties, deadlines and targets")
-    p.add_argument("files", nargs="+", type=Path, help="policy documents (.txt)")
+    p.add_argument("files", nargs="+", type=Path,
+                   help="policy documents or folders (.txt, .html, .docx, .pdf, .xlsx; read by content)")
     p.add_argument("--json", action="store_true", help="JSON to stdout (default: a readable summary)")
     p.add_argument("--city", help="city of documents not in the manifest (e.g. 巴中市)")
     p.add_argument("--title", help="title of a document not in the manifest")
@@ -37,16 +38,27 @@ def run_extract(args) -> int:
         for doc in docs:
             print(summary_line(doc))
     for doc in docs:
+        print(read_as_line(doc), file=sys.stderr)
         for warning in doc.warnings:
             print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
+def read_as_line(doc: Document) -> str:
+    """What was read: `a.docx: read as DOCX, 12,345 characters of text`."""
+    from policykg.ingest.formats import FORMAT_NAMES
+    fmt = getattr(doc.meta, "format", "txt")
+    encoding = f" ({doc.meta.encoding})" if fmt in ("txt", "html") else ""
+    return f"{doc.meta.source}: read as {FORMAT_NAMES.get(fmt, fmt)}{encoding}, {len(doc.text):,} characters of text"
+
+
 def _files(paths: list[Path]) -> list[Path]:
+    from policykg.ingest.formats import EXTENSIONS
     out = []
     for path in paths:
         if path.is_dir():
-            out += sorted(p for p in path.iterdir() if p.suffix.lower() in (".txt", ".text"))
+            # The extension picks the files of a folder; each is then read by its content.
+            out += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in EXTENSIONS)
         elif not path.exists():
             raise UserError(f"{path}: no such file")
         else:
@@ -74,7 +86,18 @@ def document_json(doc: Document) -> dict:
         "aliases": doc.aliases,
         "warnings": doc.warnings,
         "provisions": [provision_json(p) for p in doc.provisions],
+        **_formatted_json(doc),
     })
+
+
+def _formatted_json(doc: Document) -> dict:
+    """For a source that is not plain text: the format, the extracted text that every
+    start/end indexes, and the map from that text back to the source."""
+    fmt = getattr(doc.meta, "format", "txt")
+    if fmt == "txt":
+        return {}
+    return {"format": fmt, "text": doc.text,
+            "source_map": [{"start": r.start, "end": r.end, "location": r.location} for r in doc.source_map]}
 
 
 def provision_json(p) -> dict:

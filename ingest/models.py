@@ -89,6 +89,7 @@ class DocumentMeta:
     sha256: str | None = None
     encoding: str = "utf-8"
     from_manifest: bool = False
+    format: str = "txt"                # txt | html | docx | pdf | xlsx (sniffed from the content)
 
 
 @dataclass
@@ -98,6 +99,10 @@ class Document:
     provisions: list[Provision]
     aliases: dict[str, str] = field(default_factory=dict)   # printed form -> canonical
     warnings: list[str] = field(default_factory=list)
+    # Non-text sources: ranges of `text` and where each came from (ingest.formats.SourceRef:
+    # start, end, location — HTML element path, DOCX p[i] / tbl[t]/tr[r]/tc[c], PDF page and
+    # box, XLSX sheet!cell). Empty for plain text, whose offsets are the source's own.
+    source_map: list = field(default_factory=list)
 
 
 def to_jsonable(obj):

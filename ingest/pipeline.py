@@ -23,10 +23,35 @@ MAX_CHARS = 5_000_000      # a policy document is far smaller; bigger input is a
 
 def extract_file(path: str | Path, overrides: dict | None = None) -> Document:
     path = Path(path)
+    fmt = _sniffed(path)
+    if fmt != "txt":
+        return _extract_formatted(path, fmt, overrides)
     text, encoding = read_text(path)
     raw = path.read_bytes()
     doc = extract_text(text, source=str(path), raw=raw, overrides=overrides)
     doc.meta.encoding = encoding
+    return doc
+
+
+def _sniffed(path: Path) -> str:
+    """The format by content (HTML, DOCX, XLSX, PDF, else text); a file that cannot be opened
+    goes the plain-text way, whose reader names the problem."""
+    from policykg.ingest.formats import sniff_file
+    try:
+        return sniff_file(path)
+    except OSError:
+        return "txt"
+
+
+def _extract_formatted(path: Path, fmt: str, overrides: dict | None) -> Document:
+    from policykg.ingest.formats import read_document
+    extracted = read_document(path, fmt)
+    raw = path.read_bytes()
+    doc = extract_text(extracted.text, source=str(path), raw=raw, overrides=overrides)
+    doc.meta.encoding = extracted.encoding
+    doc.meta.format = fmt
+    doc.source_map = extracted.source_map
+    doc.warnings = [*extracted.warnings, *doc.warnings]
     return doc
 
 
