@@ -327,3 +327,27 @@ def test_fixture_script_reproduces_the_committed_fixtures(tmp_path):
     assert read_document(tmp_path / "a.docx").text == read_document(FIXTURES / f"{TABLE_DOC}.docx").text
     assert (tmp_path / "a.html").read_bytes() == (FIXTURES / f"{TABLE_DOC}.html").read_bytes()
     assert sum(p.stat().st_size for p in FIXTURES.iterdir()) < 1_000_000
+
+
+def test_word_number_formats_and_restarts():
+    from lxml import etree
+    from policykg.ingest.formats.numbering import W, Numbering, format_number
+    assert [format_number(n, "chineseCounting") for n in (1, 10, 11, 20, 35)] == ["一", "十", "十一", "二十", "三十五"]
+    assert [format_number(n, "chineseCountingThousand") for n in (10, 101, 110, 1234)] == ["十", "一百〇一", "一百一十", "一千二百三十四"]
+    assert format_number(3, "ideographTraditional") == "丙" and format_number(2, "decimalEnclosedCircle") == "②"
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering = etree.fromstring(
+        f'<w:numbering {ns}><w:abstractNum w:abstractNumId="1">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/><w:suff w:val="nothing"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="ideographTraditional"/><w:lvlText w:val="（%2）"/><w:suff w:val="nothing"/></w:lvl>'
+        '</w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="1"/></w:num>'
+        '<w:num w:numId="2"><w:abstractNumId w:val="1"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>'
+        '</w:numbering>')
+    numbers = Numbering(numbering, None)
+
+    def p(num_id, ilvl):
+        return etree.fromstring(f'<w:p {ns}><w:pPr><w:numPr><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/>'
+                                '</w:numPr></w:pPr></w:p>')
+    labels = [numbers.label(p(n, l)) for n, l in ((1, 0), (1, 1), (1, 1), (1, 0), (1, 1), (2, 0), (1, 0))]
+    assert labels == ["一、", "（甲）", "（乙）", "二、", "（甲）", "一、", "二、"]
+    assert numbers.label(etree.fromstring(f'<w:p {ns}/>')) == ""
