@@ -24,22 +24,15 @@ from starlette.concurrency import run_in_threadpool
 from policykg.api import formats, service
 from policykg.api.auth import require_write
 from policykg.api.errors import ApiError, bad_request, not_acceptable
-from policykg.api.sparql_text import DatasetConflict, add_using, with_base
+from policykg.api.sparql_text import DatasetConflict, add_using, query_dataset, with_base
 
-try:
-    from policykg.graph.store import QueryError, QueryTimeout, ResultTooLarge
-except ImportError:  # pragma: no cover - the graph stage is being written alongside
-    class QueryError(Exception): ...
-    class QueryTimeout(QueryError): ...
-    class ResultTooLarge(QueryError): ...
+from policykg.graph.store import QueryError, QueryTimeout, ResultTooLarge
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 DATASET_PARAMS = ("default-graph-uri", "named-graph-uri")
 USING_PARAMS = ("using-graph-uri", "using-named-graph-uri")
-# Grace on top of the store's own time limit before the API stops waiting for it.
-TIMEOUT_GRACE = 2.0
 HTML = formats.Format("text/html", lambda *_: b"")   # negotiation marker for the redirect
 
 
@@ -47,6 +40,9 @@ HTML = formats.Format("text/html", lambda *_: b"")   # negotiation marker for th
 class Limits:
     query_timeout: float = 10.0      # seconds
     max_rows: int = 10_000
+    # Extra seconds the API waits for a store that overran its own time limit before it
+    # answers 503 itself (a store that cannot cancel a query must not hold the client).
+    grace: float = 2.0
 
 
 @dataclass
@@ -164,12 +160,15 @@ class SparqlRouter(APIRouter):
         # Refuse before running anything when no kind of result could be served at all.
         if all(formats.negotiate(accept, t) is None for t in tables.values()):
             raise not_acceptable(formats.offered(*tables.values()))
+        base = endpoint_iri(request)
         dataset = {}
         if op.values("default-graph-uri") or op.values("named-graph-uri"):
             # The protocol's dataset replaces the query's FROM/FROM NAMED entirely (§2.1.4).
             dataset = {"default_graph": op.values("default-graph-uri"),
                        "named_graphs": op.values("named-graph-uri")}
-        outcome = await self._call(self.store.query, with_base(op.text, endpoint_iri(request)),
+        elif own := query_dataset(op.text, base):
+            dataset = {"default_graph": own[0], "named_graphs": own[1]}
+        outcome = await self._call(self.store.query, with_base(op.text, base),
                                    timeout=self.limits.query_timeout, max_rows=self.limits.max_rows, **dataset)
         fmt = formats.negotiate(accept, tables[outcome.kind])
         if fmt is None:
@@ -201,7 +200,7 @@ class SparqlRouter(APIRouter):
             job = run_in_threadpool(fn, *args, **kwargs)
             if not timed:
                 return await job
-            return await asyncio.wait_for(job, self.limits.query_timeout + TIMEOUT_GRACE)
+            return await asyncio.wait_for(job, self.limits.query_timeout + self.limits.grace)
         except (asyncio.TimeoutError, QueryTimeout) as err:
             raise ApiError(503, "query_timeout",
                            f"the query ran past the {self.limits.query_timeout:g} s time limit and was "

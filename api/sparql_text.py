@@ -120,3 +120,40 @@ def add_using(update: str, using: list[str], using_named: list[str]) -> str:
     for start, end, text in sorted(edits, reverse=True):
         update = update[:start] + text + update[end:]
     return update
+
+
+def query_dataset(query: str, base: str | None = None) -> tuple[list[str], list[str]] | None:
+    """The query's own FROM / FROM NAMED graphs as (default, named), or None if it has none.
+
+    The store reads a query with no protocol dataset against the union of all graphs, an
+    option that in pyoxigraph also overrides the query's FROM; passing the FROM graphs as the
+    explicit dataset keeps SPARQL's meaning (FROM NAMED alone leaves the default graph empty).
+    """
+    from urllib.parse import urljoin
+
+    tokens = [t for t in tokenize(query) if t.depth == 0]
+    prefixes: dict[str, str] = {}
+    default: list[str] = []
+    named: list[str] = []
+
+    def iri(tok: Token) -> str | None:
+        if tok.kind == "iri":
+            value = tok.text[1:-1]
+            return urljoin(base, value) if base and not _SCHEME.match(tok.text) else value
+        if tok.kind == "pname":
+            prefix, _, local = tok.text.partition(":")
+            return prefixes[prefix] + local if prefix in prefixes else None
+        return None
+
+    for i, tok in enumerate(tokens):
+        if tok.keyword == "BASE" and i + 1 < len(tokens) and (b := iri(tokens[i + 1])):
+            base = b
+        elif tok.keyword == "PREFIX" and i + 2 < len(tokens):
+            if (target := iri(tokens[i + 2])) is not None:
+                prefixes[tokens[i + 1].text.rstrip(":")] = target
+        elif tok.keyword == "FROM" and i + 1 < len(tokens):
+            is_named = tokens[i + 1].keyword == "NAMED"
+            j = i + 2 if is_named else i + 1
+            if j < len(tokens) and (graph := iri(tokens[j])) is not None:
+                (named if is_named else default).append(graph)
+    return (default, named) if default or named else None

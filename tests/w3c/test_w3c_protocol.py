@@ -4,8 +4,8 @@ import pytest
 
 from policykg.api.app import create_app
 from policykg.api.testing import live_server
-from protocol_suite import load_manifest, run_test
-from w3c_store import open_test_store
+from w3c.protocol_suite import load_manifest, run_test
+from w3c.fixtures import open_test_store
 
 TOKEN = "w3c-test-token"
 TESTS = load_manifest()
