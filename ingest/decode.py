@@ -58,9 +58,16 @@ def _mostly_cjk(text: str) -> bool:
     return cjk / len(letters) > 0.3
 
 
+MAX_BYTES = 20 * 1024 * 1024     # a policy document is far smaller; refuse before reading
+
+
 def read_text(path: str | Path) -> tuple[str, str]:
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise DecodeError(f"{path}: {size / 1024 / 1024:.0f} MB, more than the "
+                              f"{MAX_BYTES // 1024 // 1024} MB a policy document may have")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise DecodeError(f"{path}: no such file") from None

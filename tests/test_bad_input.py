@@ -73,3 +73,18 @@ def test_control_characters_do_not_break_segmentation():
     from policykg.ingest.pipeline import extract_text
     doc = extract_text("一、目标\x0b\x0c\n（一）规模。\x1b到2025年，产值超200亿元。\n")
     assert any(p.targets for p in doc.provisions)
+
+
+def test_huge_file_is_refused_before_reading(tmp_path):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as fh:           # sparse: 50 MB on paper, nothing on disk
+        fh.truncate(50 * 1024 * 1024)
+    with pytest.raises(DecodeError, match="50 MB"):
+        extract_file(path)
+
+
+def test_one_long_line_is_read():
+    from policykg.ingest.pipeline import extract_text
+    line = "（一）加强保障。到2025年，新增企业5家。（责任单位：市财政局）" * 2000
+    doc = extract_text(line)
+    assert doc.provisions and doc.provisions[0].deadlines
