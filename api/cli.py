@@ -1,0 +1,81 @@
+"""`policykg serve`: the SPARQL endpoint, browse API and page on one port."""
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import os
+import sys
+from pathlib import Path
+
+from policykg.errors import UserError
+
+TOKEN_ENV = "POLICYKG_UPDATE_TOKEN"
+# Where the graph stage's "documents -> store" function may live, first found wins.
+INGEST_FUNCTIONS = [("policykg.graph.build", "ingest_paths"), ("policykg.graph.load", "ingest_paths"),
+                    ("policykg.graph", "ingest_paths")]
+
+
+def register(sub) -> None:
+    p = sub.add_parser("serve", help="serve the SPARQL endpoint, browse API and web page")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--store", metavar="PATH", help="embedded store folder (default: ./data)")
+    where.add_argument("--endpoint", metavar="URL", help="use a remote SPARQL 1.1 server instead")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--update-token", metavar="TOKEN", default=os.environ.get(TOKEN_ENV) or None,
+                   help=f"allow SPARQL Update and Graph Store writes with 'Authorization: Bearer TOKEN' "
+                        f"(also ${TOKEN_ENV}); without it every write is refused")
+    p.add_argument("--ingest", nargs="+", type=Path, metavar="PATH",
+                   help="documents or folders to ingest into the store before serving")
+    p.add_argument("--query-timeout", type=float, default=10.0, help="seconds per query (default: 10)")
+    p.add_argument("--max-rows", type=int, default=10_000, help="rows/triples per result (default: 10000)")
+    p.set_defaults(func=run_serve)
+
+
+def _ingest_function():
+    for module, name in INGEST_FUNCTIONS:
+        try:
+            return getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+    return None
+
+
+def run_serve(args) -> int:
+    import uvicorn
+
+    from policykg.api.app import create_app
+    from policykg.graph.store import DEFAULT_PATH, StoreUnavailable, open_store
+
+    if args.query_timeout <= 0 or args.max_rows <= 0:
+        raise UserError("--query-timeout and --max-rows must be positive")
+    if args.ingest and args.endpoint:
+        raise UserError("--ingest writes to the embedded store; load a remote store with its own tools")
+    ingest = _ingest_function() if args.ingest else None
+    if args.ingest and ingest is None:
+        raise UserError("--ingest: the graph stage has no ingest function yet; "
+                        "load the store with `policykg` graph commands first")
+    try:
+        store = open_store(endpoint=args.endpoint) if args.endpoint else open_store(args.store or DEFAULT_PATH)
+    except StoreUnavailable as err:
+        raise UserError(str(err)) from err
+    if ingest:
+        ingest(store, args.ingest)
+    if args.update_token is None:
+        print("policykg serve: read-only (no --update-token)", file=sys.stderr)
+    elif not _loopback(args.host):
+        print(f"policykg serve: writes are open to any client holding the token on {args.host}", file=sys.stderr)
+    app = create_app(store, update_token=args.update_token, query_timeout=args.query_timeout,
+                     max_rows=args.max_rows)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    finally:
+        store.close()
+    return 0
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
