@@ -82,7 +82,11 @@ class UnitResolver:
         g.add(city, rdf.type, pkg.City)
         _labels(g, city, self.city, place.name_en if place else None, curated=True)
         if self.province and self.province != self.city:
-            g.add(city, pkg.partOf, NamedNode(iris.region_iri(self.province)))
+            province = iris.region_iri(self.province)
+            g.add(city, pkg.partOf, NamedNode(province))
+            g.add(province, rdf.type, pkg.Province)
+            entry = next((p for p in self.gazetteer.places if p.name == self.province), None)
+            _labels(g, province, self.province, entry.name_en if entry else None, curated=True)
         gov = self.government()
         g.add(gov, rdf.type, pkg.GovernmentUnit)
         g.add(gov, rdf.type, org.Organization)
