@@ -29,7 +29,9 @@ DESCRIPTION = """Knowledge graph of Chinese policy documents: who leads what, by
 
 
 def create_app(store, *, update_token: str | None = None, query_timeout: float = 10.0,
-               max_rows: int = 10_000, queries_dir: Path | None = None) -> FastAPI:
+               max_rows: int = 10_000, queries_dir: Path | None = None,
+               text_folders: list[Path] | None = None) -> FastAPI:
+    """text_folders: where the source files of ingested documents are (default ./corpus)."""
     app = FastAPI(title="policykg", description=DESCRIPTION, version="0.1.0")
     limits = Limits(query_timeout=query_timeout, max_rows=max_rows)
     app.state.store, app.state.limits = store, limits
@@ -40,7 +42,7 @@ def create_app(store, *, update_token: str | None = None, query_timeout: float =
     app.include_router(SparqlRouter(store, update_token=update_token, limits=limits))
     app.include_router(GraphStoreRouter(store, update_token=update_token))
     app.include_router(queries.router(catalog))
-    app.include_router(browse.router(store, catalog, limits))
+    app.include_router(browse.router(store, catalog, limits, text_folders))
     app.include_router(drafts.router)
     app.include_router(vendor.router())
 
