@@ -17,6 +17,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from policykg.graph import iris
 from policykg.graph.namespaces import BASE, dct, eli, oa, org, pkg, prov, rdf, rdfs, skos, time, xsd
+from policykg.graph.metrics import metric_key
 from policykg.graph.units import UnitResolver
 from policykg.ingest.models import Deadline, Document, Provision, Target, UnitMention
 
@@ -280,6 +281,7 @@ def _target(g: _Graph, d: str, node: str, tg: str, target: Target, units: UnitRe
     g.add(tg, rdf.type, pkg.Target)
     g.add(tg, pkg.text, zh(target.text))
     g.add(tg, pkg.metric, zh(target.metric))
+    g.add(tg, pkg.metricKey, zh(metric_key(target.metric)))
     g.add(tg, pkg.unitOfMeasure, zh(target.unit) if target.unit else None)
     g.add(tg, pkg.comparator, pkg[COMPARATORS.get(target.comparator, "Equal")])
     if isinstance(target.value, tuple):
