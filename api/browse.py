@@ -149,10 +149,11 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
     async def provisions(request: Request, document: str | None = None, unit: str | None = Query(
             None, description="unit IRI (as in /api/units items)"), lang: Lang["zh", "en"] = LangQ,
             limit: int = Limit, offset: int = Offset) -> dict:
-        bindings = {"docId": await b.check_document(document),
-                    "unit": ox.NamedNode(unit) if unit else None}
-        if unit and not unit.startswith(("http://", "https://")):
-            raise unprocessable("unit", "a unit IRI, e.g. the `iri` of an /api/units item")
+        try:
+            unit_term = ox.NamedNode(unit) if unit else None
+        except ValueError as err:
+            raise unprocessable("unit", f"a unit IRI, e.g. the `iri` of an /api/units item ({err})") from err
+        bindings = {"docId": await b.check_document(document), "unit": unit_term}
         rows = await b.rows("provisions", bindings, limit, offset)
         texts: dict[str, str | None] = {}
         for x in rows:

@@ -14,13 +14,17 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import PlainTextResponse
 
 import policykg.queries
+from policykg.graph.namespaces import prefix_block
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
-META = re.compile(r"^#\s*([A-Za-z_\-]+)\s*:\s*(.*)$")
+META = re.compile(r"^#\s*([A-Za-z_\-]+(?:@[a-z]+)?)\s*:\s*(.*)$")
 
 
 @dataclass
 class NamedQuery:
+    group: str                     # "queries" (queries/*.rq) or "browse" (the API's templates)
     name: str
     title: str
     description: str
@@ -29,41 +33,65 @@ class NamedQuery:
     meta: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {**asdict(self), "url": f"/queries/{self.name}", "text_url": f"/queries/{self.name}.rq"}
+        # Titles per language for the page's label switch; `# title:` lines like "单位 Units" serve both.
+        return {**asdict(self), "title_zh": self.meta.get("title@zh", self.title),
+                "title_en": self.meta.get("title@en", self.title),
+                "url": f"/queries/{self.name}", "text_url": f"/queries/{self.name}.rq"}
 
 
-def parse(name: str, text: str) -> NamedQuery:
-    meta, prose = {}, []
+def parse(name: str, text: str, group: str = "queries") -> NamedQuery:
+    meta, prose, params = {}, [], []
     for line in text.splitlines():
         if not line.startswith("#"):
             if line.strip():
                 break
             continue
         if m := META.match(line):
-            meta[m.group(1).lower()] = m.group(2).strip()
+            key, value = m.group(1).lower(), m.group(2).strip()
+            if key == "param":          # `# param: name type [optional] -- what it is`
+                params.append(value.split()[0])
+            else:
+                meta[key] = value
         else:
             prose.append(line.lstrip("#").strip())
     prose = [p for p in prose if p]
-    title = meta.get("title") or (prose[0] if prose else name.replace("_", " ").replace("-", " "))
-    params = (meta.get("params") or meta.get("parameters") or "").replace(",", " ").split()
-    return NamedQuery(name, title, " ".join(prose[1:] if not meta.get("title") else prose), text,
+    fallback = prose[0] if prose else name.replace("_", " ").replace("-", " ")
+    title = meta.get("title") or meta.get("title@zh") or meta.get("title@en") or fallback
+    params += (meta.get("params") or meta.get("parameters") or "").replace(",", " ").split()
+    if "PREFIX pkg:" not in text:
+        # The graph stage keeps prefixes in one place (namespaces.prefix_block), not in each file.
+        text = prefix_block() + text
+    titled = any(k.startswith("title") for k in meta)
+    return NamedQuery(group, name, title, " ".join(prose if titled else prose[1:]), text,
                       [p.lstrip("?$") for p in params], meta)
 
 
 class Catalog:
-    """Reads the folder on every call: queries are small and editing one should show at once."""
+    """The graph stage's questions, then the browse API's templates (they run unbound too).
+
+    Reads the folders on every call: queries are small and an edit should show at once.
+    """
 
     def __init__(self, folder: Path | None = None):
-        self.folder = Path(folder) if folder else Path(policykg.queries.__file__).resolve().parent
+        self.folders = {"queries": Path(folder) if folder else Path(policykg.queries.__file__).resolve().parent,
+                        "browse": TEMPLATES}
 
     def all(self) -> list[NamedQuery]:
-        return [parse(p.stem, p.read_text(encoding="utf-8")) for p in sorted(self.folder.glob("*.rq"))]
+        seen, out = set(), []
+        for group, folder in self.folders.items():
+            for p in sorted(folder.glob("*.rq")):
+                if p.stem not in seen:
+                    seen.add(p.stem)
+                    out.append(parse(p.stem, p.read_text(encoding="utf-8"), group))
+        return out
 
     def get(self, name: str) -> NamedQuery | None:
-        path = self.folder / f"{name}.rq"
-        if not NAME.match(name) or not path.is_file():
+        if not NAME.match(name):
             return None
-        return parse(name, path.read_text(encoding="utf-8"))
+        for group, folder in self.folders.items():
+            if (folder / f"{name}.rq").is_file():
+                return parse(name, (folder / f"{name}.rq").read_text(encoding="utf-8"), group)
+        return None
 
 
 def router(catalog: Catalog) -> APIRouter:

@@ -1,0 +1,150 @@
+// policykg page: SPARQL editor (YASGUI) with the named queries, and the unit-task network.
+// Everything shown comes from the JSON API (/queries, /api/...), the page's JSON twins.
+"use strict";
+
+const TEXT = {
+  zh: { title: "政策知识图谱", tab_query: "SPARQL 查询", tab_network: "单位与任务网络", api: "API 文档",
+        named: "命名查询", city: "城市", document: "文件", all: "全部", units: "单位",
+        pick: "点击单位查看其条款原文。", missing: "查询编辑器未安装：请在仓库根目录运行 npm ci。",
+        lead: "牵头", responsible: "责任", implied: "（推定：发文机关）", no_text: "（原文不可用）",
+        count: (u, t) => `${u} 个单位，${t} 项任务`, browse: "浏览接口查询", queries: "问题" },
+  en: { title: "Policy Knowledge Graph", tab_query: "SPARQL query", tab_network: "Units and tasks", api: "API docs",
+        named: "Named queries", city: "City", document: "Document", all: "All", units: "Units",
+        pick: "Click a unit to see its provisions in the source text.", missing: "Query editor not installed: run npm ci at the repository root.",
+        lead: "lead", responsible: "responsible", implied: "(implied: issuing body)", no_text: "(source text unavailable)",
+        count: (u, t) => `${u} units, ${t} tasks`, browse: "Browse API queries", queries: "Questions" },
+};
+const state = { lang: localStorage.getItem("policykg-lang") || "zh", yasgui: null, cy: null, network: null, unit: null };
+window.policykg = state;                       // for the browser test and the curious
+
+const $ = (sel) => document.querySelector(sel);
+const t = (key) => TEXT[state.lang][key];
+async function getJSON(url) {
+  const r = await fetch(url, { headers: { Accept: "application/json" } });
+  if (!r.ok) throw new Error(`${url}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  Object.entries(attrs).forEach(([k, v]) => (k.startsWith("on") ? node.addEventListener(k.slice(2), v) : node.setAttribute(k, v)));
+  children.flat().forEach((c) => node.append(c instanceof Node ? c : document.createTextNode(c ?? "")));
+  return node;
+}
+
+// ---- language -----------------------------------------------------------------------------
+function setLang(lang) {
+  state.lang = lang;
+  localStorage.setItem("policykg-lang", lang);
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
+  document.querySelectorAll(".lang").forEach((b) => b.classList.toggle("active", b.dataset.lang === lang));
+  loadFilters();
+  loadNamedQueries().catch(console.error);
+  if ($("#network").classList.contains("active")) loadNetwork();
+  if (state.unit) openUnit(state.unit);
+}
+
+// ---- tabs ---------------------------------------------------------------------------------
+function showTab(name) {
+  document.querySelectorAll(".tab").forEach((b) => b.classList.toggle("active", b.dataset.tab === name));
+  document.querySelectorAll(".panel").forEach((p) => p.classList.toggle("active", p.id === name));
+  if (name === "network" && !state.network) loadNetwork();
+  if (name === "network" && state.cy) state.cy.resize();
+}
+
+// ---- SPARQL editor ------------------------------------------------------------------------
+function startEditor() {
+  if (typeof Yasgui === "undefined") { $("#yasgui-missing").hidden = false; return; }
+  state.yasgui = new Yasgui($("#yasgui"), {
+    requestConfig: { endpoint: "/sparql", method: "POST" },
+    copyEndpointOnNewTab: false,
+    persistenceId: null,                       // a fresh editor each visit: named queries are one click away
+  });
+}
+async function loadNamedQueries() {
+  const { queries } = await getJSON("/queries");
+  const list = $("#named-queries");
+  list.replaceChildren();
+  let group = null;
+  for (const q of queries) {
+    if (q.group !== group) { group = q.group; list.append(el("li", { class: "group", "data-i18n": group === "browse" ? "browse" : "queries" }, t(group === "browse" ? "browse" : "queries"))); }
+    list.append(el("li", {}, el("button", { "data-query": q.name, title: q.description || q.title, onclick: () => runNamed(q) }, state.lang === "en" ? q.title_en : q.title_zh)));
+  }
+}
+function runNamed(q) {
+  if (!state.yasgui) return;
+  const tab = state.yasgui.getTab();
+  tab.setQuery(q.text);
+  tab.query();
+}
+
+// ---- network ------------------------------------------------------------------------------
+async function loadFilters() {
+  const [cities, docs] = await Promise.all([getJSON(`/api/cities?lang=${state.lang}`), getJSON(`/api/documents?limit=500&lang=${state.lang}`)]);
+  fill($("#city-filter"), cities.items.map((c) => [c.name_zh, c.name]));
+  fill($("#doc-filter"), docs.items.map((d) => [d.id, d.title || d.id]));
+}
+function fill(select, options) {
+  const keep = select.value;
+  select.replaceChildren(el("option", { value: "", "data-i18n": "all" }, t("all")), ...options.map(([v, label]) => el("option", { value: v }, label)));
+  select.value = keep;
+}
+async function loadNetwork() {
+  const params = new URLSearchParams({ lang: state.lang });
+  if ($("#city-filter").value) params.set("city", $("#city-filter").value);
+  if ($("#doc-filter").value) params.set("document", $("#doc-filter").value);
+  const net = await getJSON(`/api/network?${params}`);
+  state.network = net;
+  const units = net.nodes.filter((n) => n.kind === "unit");
+  $("#net-count").textContent = t("count")(units.length, net.nodes.length - units.length);
+  const elements = [
+    ...net.nodes.map((n) => ({ data: { ...n, label: n.kind === "unit" ? n.label : "" } })),
+    ...net.edges.map((e, i) => ({ data: { id: `e${i}`, ...e } })),
+  ];
+  if (typeof cytoscape !== "undefined") {
+    if (state.cy) state.cy.destroy();
+    state.cy = cytoscape({
+      container: $("#cy"), elements,
+      style: [
+        { selector: "node[kind = 'unit']", style: { "background-color": "#1f6f8b", label: "data(label)", "font-size": 9, width: 14, height: 14 } },
+        { selector: "node[kind = 'task']", style: { "background-color": "#c9a227", width: 6, height: 6 } },
+        { selector: "edge[role = 'LeadRole']", style: { "line-color": "#a33", width: 1.5 } },
+        { selector: "edge[role = 'ResponsibleRole']", style: { "line-color": "#99b", width: 0.8 } },
+        { selector: "edge[basis = 'Implied']", style: { "line-style": "dashed" } },
+        { selector: "node:selected", style: { "border-width": 3, "border-color": "#e33" } },
+      ],
+      layout: { name: "cose", animate: false, randomize: false },
+    });
+    state.cy.on("tap", "node[kind = 'unit']", (evt) => openUnit(evt.target.data("url")));
+  }
+  $("#unit-list").replaceChildren(...units.sort((a, b) => a.label.localeCompare(b.label))
+    .map((u) => el("li", { "data-unit": u.url, onclick: () => { state.cy?.$id(u.id).select(); openUnit(u.url); } }, u.label)));
+}
+async function openUnit(url) {
+  state.unit = url;
+  const params = new URLSearchParams({ lang: state.lang });
+  if ($("#doc-filter").value) params.set("document", $("#doc-filter").value);
+  const unit = await getJSON(`${encodeURI(url)}?${params}`);
+  const other = state.lang === "zh" ? unit.name_en : unit.name_zh;
+  const items = unit.tasks.map((task) => el("div", { class: "provision" },
+    el("div", { class: "meta" },
+      el("span", { class: task.role === "LeadRole" ? "role-lead" : "role-responsible" }, t(task.role === "LeadRole" ? "lead" : "responsible")),
+      task.basis === "Implied" ? ` ${t("implied")}` : "", ` · ${task.document_title || task.document} · ${task.path}`),
+    highlighted(task)));
+  $("#unit-panel").replaceChildren(el("h2", { id: "unit-name" }, unit.name), other ? el("p", {}, other) : "", ...items);
+}
+function highlighted(task) {
+  // The unit's mention inside the provision, marked at the offsets the graph recorded.
+  if (task.text == null) return el("p", {}, t("no_text"));
+  const s = task.mention_start, e = task.mention_end;
+  if (s == null || e == null || s < task.start || e > task.end) return el("p", {}, task.text);
+  return el("p", {}, task.text.slice(0, s - task.start), el("mark", {}, task.text.slice(s - task.start, e - task.start)), task.text.slice(e - task.start));
+}
+
+// ---- start --------------------------------------------------------------------------------
+document.querySelectorAll(".tab").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
+document.querySelectorAll(".lang").forEach((b) => b.addEventListener("click", () => setLang(b.dataset.lang)));
+$("#city-filter").addEventListener("change", loadNetwork);
+$("#doc-filter").addEventListener("change", loadNetwork);
+startEditor();
+setLang(state.lang);
