@@ -10,9 +10,6 @@ from pathlib import Path
 from policykg.errors import UserError
 
 TOKEN_ENV = "POLICYKG_UPDATE_TOKEN"
-# Where the graph stage's "documents -> store" function may live, first found wins.
-INGEST_FUNCTIONS = [("policykg.graph.build", "ingest_paths"), ("policykg.graph.load", "ingest_paths"),
-                    ("policykg.graph", "ingest_paths")]
 
 
 def register(sub) -> None:
@@ -33,12 +30,19 @@ def register(sub) -> None:
 
 
 def _ingest_function():
-    for module, name in INGEST_FUNCTIONS:
-        try:
-            return getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            continue
-    return None
+    """The graph stage's ingest (policykg.graph.load), or None where that stage lacks it."""
+    try:
+        load = importlib.import_module("policykg.graph.load")
+    except ImportError:
+        return None
+
+    def run(store, paths: list[Path]) -> None:
+        summary = load.ingest(store, load.expand(paths))
+        print(f"policykg serve: ingested {summary.documents} documents, {summary.triples} triples"
+              + (f", {len(summary.failed)} failed" if summary.failed else ""), file=sys.stderr)
+        for path, why in summary.failed:
+            print(f"  {path}: {why}", file=sys.stderr)
+    return run
 
 
 def run_serve(args) -> int:
@@ -65,8 +69,9 @@ def run_serve(args) -> int:
         print("policykg serve: read-only (no --update-token)", file=sys.stderr)
     elif not _loopback(args.host):
         print(f"policykg serve: writes are open to any client holding the token on {args.host}", file=sys.stderr)
+    # Provision text is re-read from the source files: the ingested paths, else ./corpus.
     app = create_app(store, update_token=args.update_token, query_timeout=args.query_timeout,
-                     max_rows=args.max_rows)
+                     max_rows=args.max_rows, text_folders=list(args.ingest or []) or None)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     finally:
