@@ -35,11 +35,12 @@ web-assets:
 	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; \
 	elif [ -f package.json ]; then npm install --no-audit --no-fund --loglevel=error; fi
 
-# Headless Chromium for the browser test of the page (Debian packages).
+# Headless Chromium for the browser test of the page (Debian packages; CJK fonts so the
+# screenshots show Chinese).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/opentype/noto ]; } || { \
 	  (command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && SUDO=sudo || SUDO=""; \
-	   $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	   $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null) \
 	  || echo "warning: could not install chromium; the browser test will say why it skipped"; }
 
 clean:
