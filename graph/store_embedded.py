@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import pyoxigraph
@@ -21,6 +22,8 @@ class EmbeddedStore:
     def __init__(self, path: str | None = None):
         self.path = path
         try:
+            if path:
+                Path(path).mkdir(parents=True, exist_ok=True)
             self._store = pyoxigraph.Store(path) if path else pyoxigraph.Store()
         except OSError as err:
             raise StoreUnavailable(f"{path}: cannot open store ({err})") from err

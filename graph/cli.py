@@ -1,0 +1,193 @@
+"""`policykg ingest | query | export | stats`: the graph stage on the command line."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pyoxigraph
+
+from policykg.errors import UserError
+from policykg.graph.namespaces import PREFIXES
+from policykg.graph.store import DEFAULT_PATH, QueryError, StoreUnavailable, open_store
+
+EXPORT_FORMATS = ("ttl", "nq", "jsonld", "graphml", "csv")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("ingest", help="extract documents and write each into its own named graph")
+    p.add_argument("paths", nargs="+", type=Path, help="files or folders of documents")
+    p.add_argument("--skip-shacl", action="store_true", help="do not validate graphs before writing")
+    _store_args(p)
+    p.set_defaults(func=run_ingest)
+
+    q = sub.add_parser("query", help="ask a named question (or a .rq file) of the store")
+    q.add_argument("name", help="named question (leads_by_city, …) or path to a .rq file; 'list' lists them")
+    q.add_argument("--param", action="append", default=[], metavar="K=V", help="parameter, repeatable")
+    q.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    q.add_argument("--timeout", type=float, default=None, help="seconds before the query is stopped")
+    _store_args(q)
+    q.set_defaults(func=run_query)
+
+    e = sub.add_parser("export", help="write the whole graph (or the duty network) to stdout or a file")
+    e.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    e.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    _store_args(e)
+    e.set_defaults(func=run_export)
+
+    s = sub.add_parser("stats", help="count documents, provisions, tasks, units and triples")
+    _store_args(s)
+    s.set_defaults(func=run_stats)
+
+
+def _store_args(p) -> None:
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--store", default=DEFAULT_PATH, help=f"embedded store folder (default {DEFAULT_PATH})")
+    where.add_argument("--endpoint", help="SPARQL 1.1 server base or query URL (Oxigraph layout: /query /update /store)")
+
+
+def _open(args):
+    try:
+        return open_store(None if args.endpoint else args.store, endpoint=args.endpoint)
+    except StoreUnavailable as err:
+        raise UserError(str(err)) from err
+
+
+# --- ingest ------------------------------------------------------------------------------
+def run_ingest(args) -> int:
+    from policykg.graph.load import expand, ingest
+    files = expand(args.paths)
+    missing = [str(p) for p in files if not p.exists()]
+    if missing:
+        raise UserError(f"{missing[0]}: no such file or folder")
+    if not files:
+        raise UserError(f"{args.paths[0]}: no document files found")
+    store = _open(args)
+    try:
+        summary = ingest(store, files, shacl=not args.skip_shacl, progress=_progress)
+    finally:
+        store.close()
+    for path, reason in summary.failed:
+        print(f"policykg ingest: {path}: {reason} (store unchanged for this file)", file=sys.stderr)
+    print(f"documents: {summary.documents}  provisions: {summary.provisions}  units: {len(summary.units)}  "
+          f"triples: {summary.triples}  warnings: {summary.warnings}  failed: {len(summary.failed)}")
+    return 1 if summary.failed else 0
+
+
+def _progress(i: int, n: int, path: Path, status: str) -> None:
+    print(f"[{i}/{n}] {path.name}: {status}", file=sys.stderr)
+
+
+# --- query -------------------------------------------------------------------------------
+def run_query(args) -> int:
+    from policykg.graph.queries import load_query, query_names, run_named
+    if args.name == "list":
+        for name in query_names():
+            q = load_query(name)
+            print(f"{name}\t{q.title_en}\t{q.title_zh}\t" + " ".join(
+                f"{p.name}{'?' if p.optional else ''}:{p.type}" for p in q.params))
+        return 0
+    params = dict(_param(p) for p in args.param)
+    store = _open(args)
+    try:
+        outcome = run_named(store, args.name, params, timeout=args.timeout)
+    except QueryError as err:
+        raise UserError(f"{args.name}: {err}") from err
+    finally:
+        store.close()
+    write_outcome(outcome, args.format, sys.stdout)
+    return 0
+
+
+def _param(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise UserError(f"--param {text!r}: expected NAME=VALUE")
+    return key.strip(), value.strip()
+
+
+def write_outcome(outcome, fmt: str, out) -> None:
+    if outcome.kind == "ask":
+        print(json.dumps(outcome.boolean) if fmt == "json" else str(outcome.boolean).lower(), file=out)
+        return
+    if outcome.kind == "graph":
+        out.write(pyoxigraph.serialize(outcome.triples, format=pyoxigraph.RdfFormat.TURTLE).decode("utf-8"))
+        return
+    rows = [{k: row[k].value for k in outcome.variables if k in row} for row in outcome.rows]
+    if fmt == "json":
+        json.dump({"variables": list(outcome.variables), "rows": rows}, out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    elif fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=list(outcome.variables))
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        _table(outcome.variables, rows, out)
+
+
+def _table(variables, rows, out) -> None:
+    shown = [v for v in variables if any(not r.get(v, "").startswith("http") for r in rows)] or list(variables)
+    print("\t".join(shown), file=out)
+    for row in rows:
+        print("\t".join(row.get(v, "") for v in shown), file=out)
+    print(f"({len(rows)} rows)", file=out)
+
+
+# --- export ------------------------------------------------------------------------------
+def run_export(args) -> int:
+    store = _open(args)
+    try:
+        data = export_bytes(store, args.format)
+    finally:
+        store.close()
+    if args.output:
+        args.output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def export_bytes(store, fmt: str) -> bytes:
+    if fmt == "graphml":
+        from policykg.graph.analytics import duty_graph
+        buf = io.BytesIO()
+        nx.write_graphml(duty_graph(store), buf)
+        return buf.getvalue()
+    if fmt == "csv":
+        from policykg.graph.queries import run_named
+        text = io.StringIO()
+        write_outcome(run_named(store, "all_duties"), "csv", text)
+        return text.getvalue().encode("utf-8")
+    quads = all_quads(store)
+    if fmt == "ttl":
+        triples = sorted({q.triple for q in quads}, key=str)
+        return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+    rdf = pyoxigraph.RdfFormat.N_QUADS if fmt == "nq" else pyoxigraph.RdfFormat.JSON_LD
+    return pyoxigraph.serialize(quads, format=rdf) or b""
+
+
+def all_quads(store) -> list[pyoxigraph.Quad]:
+    quads = [pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in store.get_graph(None)]
+    for name in store.graph_names():
+        g = pyoxigraph.NamedNode(name)
+        quads += [pyoxigraph.Quad(t.subject, t.predicate, t.object, g) for t in store.get_graph(name)]
+    return quads
+
+
+# --- stats -------------------------------------------------------------------------------
+def run_stats(args) -> int:
+    from policykg.graph.queries import run_named
+    store = _open(args)
+    try:
+        row = run_named(store, "stats").rows
+        graphs = len(store.graph_names())
+    finally:
+        store.close()
+    counts = {k: v.value for k, v in (row[0] if row else {}).items()}
+    print(f"named graphs: {graphs}")
+    for key in ("documents", "provisions", "tasks", "units", "targets", "deadlines", "triples"):
+        print(f"{key}: {counts.get(key, 0)}")
+    return 0
