@@ -15,6 +15,7 @@ from policykg.errors import UserError
 COMMAND_MODULES = [
     "policykg.ingest.cli",
     "policykg.graph.draft_cli",
+    "policykg.graph.cli",
     "policykg.api.cli",
 ]
 
