@@ -22,7 +22,7 @@ def register(sub) -> None:
     p.add_argument("paths", nargs="+", type=Path, help="files or folders of documents")
     p.add_argument("--skip-shacl", action="store_true", help="do not validate graphs before writing")
     _store_args(p)
-    p.set_defaults(func=run_ingest)
+    p.set_defaults(func=_unavailable_is_user_error(run_ingest))
 
     q = sub.add_parser("query", help="ask a named question (or a .rq file) of the store")
     q.add_argument("name", help="named question (leads_by_city, …) or path to a .rq file; 'list' lists them")
@@ -30,17 +30,27 @@ def register(sub) -> None:
     q.add_argument("--format", choices=("table", "json", "csv"), default="table")
     q.add_argument("--timeout", type=float, default=None, help="seconds before the query is stopped")
     _store_args(q)
-    q.set_defaults(func=run_query)
+    q.set_defaults(func=_unavailable_is_user_error(run_query))
 
     e = sub.add_parser("export", help="write the whole graph (or the duty network) to stdout or a file")
     e.add_argument("--format", choices=EXPORT_FORMATS, required=True)
     e.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     _store_args(e)
-    e.set_defaults(func=run_export)
+    e.set_defaults(func=_unavailable_is_user_error(run_export))
 
     s = sub.add_parser("stats", help="count documents, provisions, tasks, units and triples")
     _store_args(s)
-    s.set_defaults(func=run_stats)
+    s.set_defaults(func=_unavailable_is_user_error(run_stats))
+
+
+def _unavailable_is_user_error(func):
+    """A store that cannot be reached is the user's to fix (path, URL, server): one line, exit 2."""
+    def run(args) -> int:
+        try:
+            return func(args)
+        except StoreUnavailable as err:
+            raise UserError(str(err)) from err
+    return run
 
 
 def _store_args(p) -> None:
@@ -50,10 +60,7 @@ def _store_args(p) -> None:
 
 
 def _open(args):
-    try:
-        return open_store(None if args.endpoint else args.store, endpoint=args.endpoint)
-    except StoreUnavailable as err:
-        raise UserError(str(err)) from err
+    return open_store(None if args.endpoint else args.store, endpoint=args.endpoint)
 
 
 # --- ingest ------------------------------------------------------------------------------
