@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "policykg.graph.draft_cli",
     "policykg.graph.cli",
     "policykg.api.cli",
+    "policykg.ingest.english_cli",
 ]
 
 
@@ -41,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:        # output piped into head & co.: not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
