@@ -55,6 +55,8 @@ def masked_spans(doc: Document, prov: Provision) -> list[tuple[int, int]]:
     if prov.heading:
         at = doc.text.find(prov.heading, prov.start, prov.end)
         body = doc.text[at + len(prov.heading):prov.end] if at >= 0 else ""
+        # A bracket of units after the heading (…建设。（牵头单位：X）) is no task of its own.
+        body = re.sub(r"[（(](?:[^（）()]|[（(][^（）()]*[）)])*[）)]", "", body)
         if any("\u4e00" <= ch <= "\u9fff" for ch in body):     # else the heading is the task
             spans.append((prov.start, at + len(prov.heading)))
     return spans

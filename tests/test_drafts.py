@@ -134,3 +134,11 @@ def test_milestones_are_not_target_conflicts(index):
     text = text.replace("2022", "2025")
     found = check_draft(extract_text(text, overrides={"city": "巴中市"}), index)
     assert [f for f in found if f.kind == "target_conflict"]
+
+
+def test_one_line_item_whose_heading_is_the_task(index):
+    """1.加快…建设。（牵头单位：X）: the heading is the whole task, the bracket only names units."""
+    draft = extract_text("一、主要任务\n1.加快秦巴山区中药材交易中心建设。（牵头单位：巴中经开区）\n",
+                         overrides={"city": "巴中市"})
+    kinds = {(f.kind, f.corpus_source.split("/")[-1]) for f in check_draft(draft, index, city="巴中市")}
+    assert ("lead_conflict", "bazhong-tcm-integration-opinions-draft.txt") in kinds
