@@ -59,8 +59,9 @@ def _store_args(p) -> None:
     where.add_argument("--endpoint", help="SPARQL 1.1 server base or query URL (Oxigraph layout: /query /update /store)")
 
 
-def _open(args):
-    return open_store(None if args.endpoint else args.store, endpoint=args.endpoint)
+def _open(args, read_only: bool = False):
+    """Reading commands open a read-only snapshot, so they work beside a running server."""
+    return open_store(None if args.endpoint else args.store, endpoint=args.endpoint, read_only=read_only)
 
 
 # --- ingest ------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ def run_query(args) -> int:
                 f"{p.name}{'?' if p.optional else ''}:{p.type}" for p in q.params))
         return 0
     params = dict(_param(p) for p in args.param)
-    store = _open(args)
+    store = _open(args, read_only=True)
     try:
         outcome = run_named(store, args.name, params, timeout=args.timeout)
     except QueryError as err:
@@ -145,7 +146,7 @@ def _table(variables, rows, out) -> None:
 
 # --- export ------------------------------------------------------------------------------
 def run_export(args) -> int:
-    store = _open(args)
+    store = _open(args, read_only=True)
     try:
         data = export_bytes(store, args.format)
     finally:
@@ -187,7 +188,7 @@ def all_quads(store) -> list[pyoxigraph.Quad]:
 # --- stats -------------------------------------------------------------------------------
 def run_stats(args) -> int:
     from policykg.graph.queries import run_named
-    store = _open(args)
+    store = _open(args, read_only=True)
     try:
         row = run_named(store, "stats").rows
         graphs = len(store.graph_names())

@@ -62,7 +62,8 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(path: str | None = None, endpoint: str | None = None, **options) -> Store:
+def open_store(path: str | None = None, endpoint: str | None = None, *, read_only: bool = False,
+               **options) -> Store:
     """A remote store when `endpoint` is given, else the embedded store at `path`.
 
     `open_store()` alone is an in-memory store (tests); the CLI passes DEFAULT_PATH explicitly.
@@ -72,7 +73,7 @@ def open_store(path: str | None = None, endpoint: str | None = None, **options) 
         from policykg.graph.store_remote import RemoteStore
         return RemoteStore(endpoint, **options)
     from policykg.graph.store_embedded import EmbeddedStore
-    return EmbeddedStore(path)
+    return EmbeddedStore(path, read_only=read_only)
 
 
 def outcome_from_results(results, max_rows: int | None) -> QueryOutcome:

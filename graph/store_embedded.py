@@ -19,14 +19,22 @@ _FORK = multiprocessing.get_context("fork")
 
 
 class EmbeddedStore:
-    def __init__(self, path: str | None = None):
-        self.path = path
+    def __init__(self, path: str | None = None, read_only: bool = False):
+        """`read_only` opens a snapshot without taking the write lock, so the CLI can read a
+        store that a running `policykg serve` holds."""
+        self.path, self.read_only = path, read_only
         try:
+            if read_only and path:
+                if not Path(path, "CURRENT").exists():
+                    raise StoreUnavailable(f"{path}: no store here yet (run `policykg ingest` first)")
+                self._store = pyoxigraph.Store.read_only(path)
+                return
             if path:
                 Path(path).mkdir(parents=True, exist_ok=True)
             self._store = pyoxigraph.Store(path) if path else pyoxigraph.Store()
         except OSError as err:
-            raise StoreUnavailable(f"{path}: cannot open store ({err})") from err
+            hint = " — in use by another process (a running `policykg serve`?)" if "lock" in str(err).lower() else ""
+            raise StoreUnavailable(f"{path}: cannot open store{hint} ({err})") from err
 
     # --- SPARQL --------------------------------------------------------------------------
     def query(self, sparql: str, *, bindings: Mapping[str, pyoxigraph.Term] | None = None,
@@ -78,7 +86,7 @@ class EmbeddedStore:
         self._store.dump(output, format=fmt)
 
     def close(self) -> None:
-        if self.path:
+        if self.path and not self.read_only:
             self._store.flush()
         self._store = None
 

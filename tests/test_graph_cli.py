@@ -107,3 +107,16 @@ def test_endpoint_flag(tmp_path, capsys):
         assert main(["query", "unit_duties", "--param", "name=市商务局", "--format", "json", "--endpoint", base]) == 0
         assert len(json.loads(capsys.readouterr().out)["rows"]) == 6
     assert main(["stats", "--endpoint", base]) == 2                    # server gone: one-line error
+
+
+def test_reading_commands_work_while_a_server_holds_the_store(store_path, capsys):
+    """A running `policykg serve` holds the store's write lock; stats/query/export read a
+    snapshot instead, and ingest says who holds the lock."""
+    holder = open_store(str(store_path))
+    try:
+        assert main(["stats", "--store", str(store_path)]) == 0
+        assert "documents: 2" in capsys.readouterr().out
+        assert main(["ingest", str(CORPUS), "--store", str(store_path)]) == 2
+        assert "in use by another process" in capsys.readouterr().err
+    finally:
+        holder.close()
