@@ -30,16 +30,26 @@ class FrontMatter:
 
 
 @lru_cache(maxsize=4)
-def _manifest(path: Path = MANIFEST) -> dict[str, dict]:
+def _manifest_docs(path: Path = MANIFEST) -> tuple[dict, ...]:
     if not path.exists():
-        return {}
+        return ()
     with path.open("rb") as fh:
-        docs = tomllib.load(fh).get("document", [])
-    return {d["sha256"]: d for d in docs}
+        return tuple(tomllib.load(fh).get("document", []))
 
 
 def manifest_entry(raw: bytes) -> dict | None:
-    return _manifest().get(hashlib.sha256(raw).hexdigest())
+    digest = hashlib.sha256(raw).hexdigest()
+    return next((d for d in _manifest_docs() if d["sha256"] == digest), None)
+
+
+def manifest_by_title(title: str | None, city: str | None) -> dict | None:
+    """A corpus document in another format (DOCX, HTML, PDF of the same text): same printed
+    title and city, so the same document — and the same IRIs — as its .txt."""
+    if not title:
+        return None
+    squashed = _squash(title)
+    return next((d for d in _manifest_docs() if _squash(d["title"]) == squashed
+                 and (city is None or d["city"] == city)), None)
 
 
 def read_front_matter(lines: list[Line], original: str) -> FrontMatter:
@@ -209,6 +219,11 @@ def build_meta(doc_id: str, raw: bytes, text: str, lines: list[Line], front: Fro
         return _meta_from_manifest(entry, raw, source)
     title = front.title
     city = guess_city(title, front.issuers, text)
+    entry = manifest_by_title(title, city)
+    if entry:
+        meta = _meta_from_manifest(entry, raw, source)
+        meta.sha256 = hashlib.sha256(raw).hexdigest()      # provenance: this file, not the .txt
+        return meta
     meta = DocumentMeta(
         id=doc_id, title=title, city=city, province=load_gazetteer().province_of(city),
         status=front.status, issuers=front.issuers, issued=front.issued,

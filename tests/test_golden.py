@@ -49,9 +49,11 @@ def test_document_metadata_matches_gold(corpus_documents):
         assert meta.issued == g["issued"] and list(meta.period or []) == list(g["period"] or [])
 
 
-def test_metadata_read_from_text_when_not_in_manifest(tmp_path):
-    """The same texts under a changed byte (not in the manifest) still yield their metadata."""
+def test_metadata_read_from_text_when_not_in_manifest(tmp_path, monkeypatch):
+    """Without the manifest, the texts still yield their metadata from the text itself."""
+    from policykg.ingest import metadata
     from policykg.ingest.pipeline import extract_file
+    monkeypatch.setattr(metadata, "_manifest_docs", lambda: ())
     for path in sorted(GOLD.glob("*.json")):
         gold = json.loads(path.read_text(encoding="utf-8"))
         copy = tmp_path / gold["source"]
@@ -61,3 +63,14 @@ def test_metadata_read_from_text_when_not_in_manifest(tmp_path):
         assert not meta.from_manifest
         assert (meta.title, meta.city, meta.status, meta.issued) == (g["title"], g["city"], g["status"], g["issued"])
         assert list(meta.period or []) == list(g["period"] or []) and meta.issuers == g["issuers"]
+
+
+def test_a_corpus_document_in_another_form_is_the_same_document(tmp_path):
+    """Same title and city as a manifest entry (e.g. the DOCX of a corpus text): same id."""
+    from policykg.ingest.pipeline import extract_file
+    source = SOURCES / "004_6327faf7a73cc827.txt"
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(source.read_bytes() + "\n（此件公开发布）\n".encode("utf-8"))
+    meta = extract_file(copy).meta
+    assert meta.from_manifest and meta.id == "bazhong-2023-tcm-integration-opinions"
+    assert meta.sha256 != extract_file(source).meta.sha256
