@@ -21,6 +21,9 @@ def register(sub) -> None:
     p = sub.add_parser("ingest", help="extract documents and write each into its own named graph")
     p.add_argument("paths", nargs="+", type=Path, help="files or folders of documents")
     p.add_argument("--skip-shacl", action="store_true", help="do not validate graphs before writing")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="extract and check in N worker processes (0: one per core); this process "
+                        "stays the only writer of the store")
     _store_args(p)
     p.set_defaults(func=_unavailable_is_user_error(run_ingest))
 
@@ -75,7 +78,7 @@ def run_ingest(args) -> int:
         raise UserError(f"{args.paths[0]}: no document files found")
     store = _open(args)
     try:
-        summary = ingest(store, files, shacl=not args.skip_shacl, progress=_progress)
+        summary = ingest(store, files, shacl=not args.skip_shacl, jobs=_jobs(args.jobs), progress=_progress)
     finally:
         store.close()
     for path, reason in summary.failed:
@@ -86,7 +89,15 @@ def run_ingest(args) -> int:
 
 
 def _progress(i: int, n: int, path: Path, status: str) -> None:
-    print(f"[{i}/{n}] {path.name}: {status}", file=sys.stderr)
+    # Printed after the document's graph is committed: a line here means it is in the store.
+    print(f"[{i}/{n}] {path.name}: {status}", file=sys.stderr, flush=True)
+
+
+def _jobs(jobs: int) -> int:
+    import os
+    if jobs < 0:
+        raise UserError("--jobs must be 0 (one per core) or more")
+    return jobs or os.cpu_count() or 1
 
 
 # --- query -------------------------------------------------------------------------------

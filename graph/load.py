@@ -1,9 +1,19 @@
-"""Ingest files into a store: one named graph per document, replaced atomically."""
+"""Ingest files into a store: one named graph per document, replaced atomically.
+
+The work per document (extract, map to RDF, SHACL check) is `prepare`, a pure function of the
+file that never touches a store: `ingest` runs it in this process or in a pool of worker
+processes (`jobs`), and is the single writer of the store either way. `write_nquads` writes
+the same graph as an N-Quads file instead, for bulk loaders (`oxigraph load`, Virtuoso's
+`ld_dir`) on other machines.
+"""
 from __future__ import annotations
 
+import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pyoxigraph
 
@@ -13,6 +23,7 @@ from policykg.graph.store import Store
 from policykg.graph.validate import ontology_text, validate
 
 SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".xlsx", ".pdf")
+ONTOLOGY_FILE = "ontology.nq"
 
 
 @dataclass
@@ -23,6 +34,30 @@ class Summary:
     triples: int = 0
     warnings: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    """One document ready to write: its named graph and triples (or why it cannot be)."""
+    path: str
+    graph: str = ""
+    triples: list[pyoxigraph.Triple] = field(default_factory=list)
+    provisions: int = 0
+    warnings: int = 0
+    units: set[tuple] = field(default_factory=set)
+    error: str | None = None
+
+    def __getstate__(self):
+        # Between processes the triples travel as N-Triples (parsed back in Rust), far cheaper
+        # than pickling thousands of term objects.
+        state = dict(self.__dict__)
+        state["triples"] = pyoxigraph.serialize(self.triples, format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
+        return state
+
+    def __setstate__(self, state):
+        data = state.pop("triples")
+        self.__dict__.update(state)
+        self.triples = [q.triple for q in pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_TRIPLES)]
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -36,33 +71,110 @@ def expand(paths: list[Path]) -> list[Path]:
     return out
 
 
+def ontology_triples() -> list[pyoxigraph.Triple]:
+    return [q.triple for q in pyoxigraph.parse(ontology_text(), format=pyoxigraph.RdfFormat.TURTLE)]
+
+
 def load_ontology(store: Store) -> int:
-    triples = [q.triple for q in pyoxigraph.parse(ontology_text(), format=pyoxigraph.RdfFormat.TURTLE)]
+    triples = ontology_triples()
     store.replace_graph(ONTOLOGY_GRAPH, triples)
     return len(triples)
 
 
-def ingest(store: Store, files: list[Path], *, shacl: bool = True,
-           progress: Callable[[int, int, Path, str], None] | None = None) -> Summary:
+def prepare(path: Path, *, shacl: bool = True, overrides: dict | None = None) -> Prepared:
+    """Extract, map and check one file; never raises (a failure is `error`, one line)."""
     from policykg.ingest.pipeline import extract_file
+    try:
+        doc = extract_file(path, overrides) if overrides else extract_file(path)
+        triples = document_to_triples(doc)
+        if shacl:
+            _check(triples)
+    except Exception as err:  # noqa: BLE001 - one bad file must not stop the others
+        return Prepared(str(path), error=_one_line(err))
+    return Prepared(
+        str(path), document_graph_iri(doc), triples, len(doc.provisions), len(doc.warnings),
+        {(doc.meta.city, m.name) for p in doc.provisions for m in p.lead_units + p.responsible_units})
+
+
+def prepared(files: list[Path], *, shacl: bool = True, jobs: int = 1,
+             overrides: dict | None = None) -> Iterator[Prepared]:
+    """`prepare` over the files, in their order; with jobs > 1 in a pool of worker processes."""
+    if jobs <= 1 or len(files) <= 1:
+        for path in files:
+            yield prepare(path, shacl=shacl, overrides=overrides)
+        return
+    from collections import deque
+    workers = min(jobs, len(files))
+    with ProcessPoolExecutor(workers) as pool:
+        # In input order, at most a few documents ahead of the writer: memory stays bounded
+        # however many files there are and however slow the store is.
+        pending: deque = deque()
+        todo = iter(files)
+        for path in todo:
+            pending.append(pool.submit(prepare, path, shacl=shacl, overrides=overrides))
+            if len(pending) >= 4 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def ingest(store: Store, files: list[Path], *, shacl: bool = True, jobs: int = 1,
+           progress: Callable[[int, int, Path, str], None] | None = None) -> Summary:
+    """Each file into its own named graph; this process is the only writer (jobs only extract)."""
     summary = Summary()
     load_ontology(store)
-    for i, path in enumerate(files, 1):
-        try:
-            doc = extract_file(path)
-            triples = document_to_triples(doc)
-            if shacl:
-                _check(triples)
-            store.replace_graph(document_graph_iri(doc), triples)
-        except Exception as err:  # noqa: BLE001 - one bad file must not stop the others
-            summary.failed.append((str(path), _one_line(err)))
+    for i, (path, item) in enumerate(zip(files, prepared(files, shacl=shacl, jobs=jobs)), 1):
+        if item.error is None:
+            try:
+                store.replace_graph(item.graph, item.triples)
+            except Exception as err:  # noqa: BLE001 - the store refused this one; go on
+                item.error = _one_line(err)
+        if item.error is not None:
+            summary.failed.append((str(path), item.error))
             if progress:
                 progress(i, len(files), path, "failed")
             continue
-        _count(summary, doc, triples)
+        _count(summary, item)
         if progress:
-            progress(i, len(files), path, f"{len(triples)} triples")
+            progress(i, len(files), path, f"{len(item.triples)} triples")
     return summary
+
+
+# --- N-Quads for bulk loaders ------------------------------------------------------------
+def nquads_name(item: Prepared) -> str:
+    """`<file stem>.<10 hex of the graph IRI's sha1>.nq`: stable across runs and machines, and
+    two documents with one file name (different folders, different shards) never collide."""
+    digest = hashlib.sha1(item.graph.encode("utf-8")).hexdigest()[:10]
+    return f"{Path(item.path).stem}.{digest}.nq"
+
+
+def to_nquads(graph: str, triples) -> bytes:
+    name = pyoxigraph.NamedNode(graph)
+    quads = (pyoxigraph.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+    return pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS) or b""
+
+
+def write_nquads(out: Path, item: Prepared) -> Path:
+    """The document's named graph as OUT/<name>.nq, written whole or not at all."""
+    return _write_atomic(out / nquads_name(item), to_nquads(item.graph, item.triples))
+
+
+def write_ontology_nquads(out: Path) -> Path:
+    """The ontology graph that `ingest` also writes (the named questions read its labels)."""
+    return _write_atomic(out / ONTOLOGY_FILE, to_nquads(ONTOLOGY_GRAPH, ontology_triples()))
+
+
+def _write_atomic(path: Path, data: bytes) -> Path:
+    # A killed extractor leaves a stray temporary file, never half an .nq a loader would take.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _check(triples) -> None:
@@ -72,12 +184,12 @@ def _check(triples) -> None:
         raise ValueError(f"graph fails SHACL shapes: {first}")
 
 
-def _count(summary: Summary, doc, triples) -> None:
+def _count(summary: Summary, item: Prepared) -> None:
     summary.documents += 1
-    summary.provisions += len(doc.provisions)
-    summary.triples += len(triples)
-    summary.warnings += len(doc.warnings)
-    summary.units |= {(doc.meta.city, m.name) for p in doc.provisions for m in p.lead_units + p.responsible_units}
+    summary.provisions += item.provisions
+    summary.triples += len(item.triples)
+    summary.warnings += item.warnings
+    summary.units |= item.units
 
 
 def _one_line(err: Exception) -> str:

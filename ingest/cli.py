@@ -17,6 +17,12 @@ def register(sub) -> None:
     p.add_argument("--city", help="city of documents not in the manifest (e.g. 巴中市)")
     p.add_argument("--title", help="title of a document not in the manifest")
     p.add_argument("--status", choices=["draft", "final"], help="override the status read from the text")
+    p.add_argument("--nquads", type=Path, metavar="OUT",
+                   help="write each document's named graph (the quads `ingest` stores) to OUT/*.nq, "
+                        "plus OUT/ontology.nq, for a store's bulk loader")
+    p.add_argument("--skip-shacl", action="store_true", help="with --nquads: do not validate graphs")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="with --nquads: N worker processes (0: one per core)")
     p.set_defaults(func=run_extract)
 
     e = sub.add_parser("eval", help="score extraction against gold annotations (P/R/F1)")
@@ -30,6 +36,8 @@ def register(sub) -> None:
 def run_extract(args) -> int:
     from policykg.ingest.pipeline import extract_file
     overrides = {"city": args.city, "title": args.title, "status": args.status}
+    if args.nquads:
+        return run_nquads(args, overrides)
     docs = [extract_file(path, overrides) for path in _files(args.files)]
     if args.json:
         json.dump([document_json(d) for d in docs], sys.stdout, ensure_ascii=False, indent=1)
@@ -42,6 +50,35 @@ def run_extract(args) -> int:
         for warning in doc.warnings:
             print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def run_nquads(args, overrides: dict) -> int:
+    """One N-Quads file per document, as `policykg ingest` would store it; a bad file is one
+    line on stderr and the others go on (exit 1 if any failed)."""
+    import os
+
+    from policykg.graph.load import prepared, write_nquads, write_ontology_nquads
+    if args.json:
+        raise UserError("--nquads and --json: choose one")
+    if args.jobs < 0:
+        raise UserError("--jobs must be 0 (one per core) or more")
+    files = _files(args.files)
+    if args.nquads.exists() and not args.nquads.is_dir():
+        raise UserError(f"{args.nquads}: not a folder")
+    write_ontology_nquads(args.nquads)
+    overrides = {k: v for k, v in overrides.items() if v} or None
+    failed = quads = 0
+    for path, item in zip(files, prepared(files, shacl=not args.skip_shacl, jobs=args.jobs or os.cpu_count() or 1,
+                                          overrides=overrides)):
+        if item.error:
+            failed += 1
+            print(f"policykg extract: {path}: {item.error} (no N-Quads written)", file=sys.stderr)
+            continue
+        out = write_nquads(args.nquads, item)
+        quads += len(item.triples)
+        print(f"{path}\t{out}\t{len(item.triples)} quads\t{item.graph}")
+    print(f"documents: {len(files) - failed}  quads: {quads}  failed: {failed}  -> {args.nquads}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def read_as_line(doc: Document) -> str:

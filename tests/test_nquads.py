@@ -1,0 +1,141 @@
+"""`policykg extract --nquads OUT/`: one N-Quads file per document holding exactly the quads
+`policykg ingest` stores, bulk-loaded by `oxigraph load` into a store that `oxigraph serve`
+then answers every named question from exactly as the embedded store does."""
+import contextlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import CORPUS
+from policykg.cli import main
+from policykg.graph.load import ingest
+from policykg.graph.namespaces import ONTOLOGY_GRAPH
+from policykg.graph.queries import query_names, run_named
+from policykg.graph.store import open_store
+from policykg.graph.testing import _free_port, _wait_ready, oxigraph_binary
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from generate import generate  # noqa: E402
+
+pytestmark = pytest.mark.slow
+PARAMS = {
+    "leads_by_city": {"city": "巴中市"}, "unit_duties": {"name": "市商务局"},
+    "due_by_date": {"date": "2025-12-31"}, "target_conflicts": {}, "same_task_different_leads": {},
+    "units_by_duties": {}, "duties_in_force": {"date": "2024-06-30"}, "all_duties": {}, "stats": {},
+}
+SYNTHETIC_PARAMS = {"leads_by_city": {"city": "甲州市"}, "unit_duties": {"name": "市财政局", "city": "乙州市"}}
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    synthetic = generate(tmp_path_factory.mktemp("synthetic"), 3, seed=11, chars=4000)
+    return sorted(CORPUS.glob("*.txt")) + synthetic
+
+
+@pytest.fixture(scope="module")
+def nquads(files, tmp_path_factory):
+    out = tmp_path_factory.mktemp("nq")
+    assert main(["extract", "--nquads", str(out), "--skip-shacl", *map(str, files)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def embedded(files):
+    store = open_store()
+    summary = ingest(store, files, shacl=False)
+    assert summary.documents == len(files) and not summary.failed
+    yield store
+    store.close()
+
+
+@contextlib.contextmanager
+def served(location: Path):
+    binary = oxigraph_binary()
+    port = _free_port()
+    process = subprocess.Popen([binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base, process, 20)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def bulk_loaded(nquads, tmp_path_factory):
+    """`oxigraph load` of every file into a fresh location, then `oxigraph serve` on it."""
+    if oxigraph_binary() is None:
+        pytest.skip("oxigraph binary not installed (pip install oxigraph)")
+    location = tmp_path_factory.mktemp("oxigraph-bulk")
+    subprocess.run([oxigraph_binary(), "load", "--location", str(location),
+                    "--file", *map(str, sorted(nquads.glob("*.nq")))], check=True, capture_output=True)
+    with served(location) as base:
+        store = open_store(endpoint=base)
+        yield store
+        store.close()
+
+
+def quads_of(path: Path) -> list[ox.Quad]:
+    return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
+
+
+def test_one_file_per_document_with_exactly_the_ingested_quads(files, nquads, embedded):
+    documents = [p for p in nquads.glob("*.nq") if p.name != "ontology.nq"]
+    assert len(documents) == len(files)
+    assert not list(nquads.glob(".*"))                       # no temporary files left behind
+    graphs = set()
+    for path in documents:
+        quads = quads_of(path)
+        (graph,) = {q.graph_name.value for q in quads}       # one named graph per file
+        graphs.add(graph)
+        assert set(embedded.get_graph(graph)) == {q.triple for q in quads}, path.name
+    ontology = quads_of(nquads / "ontology.nq")
+    assert {q.graph_name.value for q in ontology} == {ONTOLOGY_GRAPH}
+    assert set(embedded.get_graph(ONTOLOGY_GRAPH)) == {q.triple for q in ontology}
+    assert graphs | {ONTOLOGY_GRAPH} == set(embedded.graph_names())
+
+
+def rows(store, name, params):
+    out = [{k: v.value for k, v in r.items()} for r in run_named(store, name, params).rows]
+    # GROUP_CONCAT's order is up to the engine; everything else must match row for row.
+    return [{k: " ; ".join(sorted(v.split(" ; "))) if k == "provisions" else v for k, v in r.items()} for r in out]
+
+
+def test_every_named_query_covered():
+    assert set(query_names()) == set(PARAMS)
+
+
+@pytest.mark.parametrize("name", sorted(PARAMS))
+def test_bulk_loaded_server_answers_as_ingest(name, embedded, bulk_loaded):
+    for params in (PARAMS[name], SYNTHETIC_PARAMS.get(name)):
+        if params is None:
+            continue
+        local, served_rows = rows(embedded, name, params), rows(bulk_loaded, name, params)
+        assert local == served_rows, (name, params)
+        assert local or name == "same_task_different_leads"
+
+
+def test_workers_write_the_same_files(files, nquads, tmp_path):
+    out = tmp_path / "parallel"
+    assert main(["extract", "--nquads", str(out), "--skip-shacl", "--jobs", "2", *map(str, files)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in nquads.iterdir())
+    for path in out.iterdir():
+        assert path.read_bytes() == (nquads / path.name).read_bytes(), path.name
+
+
+def test_a_bad_file_is_one_line_and_the_others_are_written(tmp_path, capsys):
+    bad = tmp_path / "renamed.txt"
+    bad.write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    good = CORPUS / "liaocheng-biomedicine-support-measures-draft.txt"
+    out = tmp_path / "nq"
+    assert main(["extract", "--nquads", str(out), str(bad), str(good)]) == 1   # SHACL on
+    err = capsys.readouterr().err
+    assert f"{bad}: " in err and "Traceback" not in err
+    assert len([line for line in err.splitlines() if str(bad) in line]) == 1
+    written = sorted(p.name for p in out.glob("*.nq"))
+    assert len(written) == 2 and "ontology.nq" in written and written[0].startswith("liaocheng")
