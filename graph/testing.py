@@ -35,12 +35,17 @@ def oxigraph_server(binary: str | None = None, startup: float = 20.0):
             _wait_ready(base, process, startup)
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
+
+
+def stop(process: subprocess.Popen, grace: float = 10) -> None:
+    """Terminate a server started by a test; kill it if it does not go within `grace` s."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _free_port() -> int:

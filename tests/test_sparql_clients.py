@@ -16,6 +16,8 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from rdflib.query import Result
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 
+from policykg.graph.testing import stop
+
 from w3c.fixtures import EX
 
 pytestmark = pytest.mark.slow
@@ -55,12 +57,7 @@ def server(tmp_path_factory):
                 time.sleep(0.05)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 # ---- SPARQLWrapper -----------------------------------------------------------------------
