@@ -58,10 +58,10 @@ def read_conventions(text: str) -> Conventions:
         first_listed_lead=any(re.search(p, text) for p in data["first_listed_lead"]),
         first_comma_lead=any(re.search(p, text) for p in data["first_comma_lead"]))
     # The blanket pattern backtracks a lot; it can only match where 不再…列出 is written.
-    blanket = re.finditer(data["blanket"], text) if "不再" in text else ()
-    for m in blanket:
-        role = "lead" if m.group(2) == "牵头" else "responsible"
-        conv.blanket.append((m.end(), role, split_list(m.group(1), m.start(1))))
+    patterns = data["blanket"] if "不再" in text else ()
+    for m in (m for p in patterns for m in re.finditer(p, text)):
+        role = "lead" if m.group("role") == "牵头" else "responsible"
+        conv.blanket.append((m.end(), role, split_list(m.group("units"), m.start("units"))))
     return conv
 
 
@@ -171,10 +171,11 @@ def _unlabelled(text, original, start, end, city, conv) -> Roles:
     body = text[start:end]
     lead_rx = re.compile(rf"^(.+?)(?:{alternation(bracket['lead_verbs'])})")
     resp_rx = re.compile(rf"^(.+?)(?:{alternation(bracket['responsible_verbs'])})$")
-    for part_start, part_end in _parts(text, start, end, ",，;；"):
+    blanket_words = _data()["conventions"]["blanket_inline"]
+    for part_start, part_end in _parts(text, start, end, ",，;；。"):
         piece = text[part_start:part_end].strip()
-        if not piece:
-            continue
+        if not piece or any(w in piece for w in blanket_words) or piece.startswith("以下"):
+            continue                  # a convention (…不再列出), read by read_conventions
         m = lead_rx.match(piece)
         if m:
             offset = part_start + text[part_start:part_end].find(piece)
