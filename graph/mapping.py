@@ -15,11 +15,12 @@ from pathlib import PurePath
 
 from pyoxigraph import Literal, NamedNode, Triple
 
-from policykg.graph import iris
+from policykg.graph import english, iris
 from policykg.graph.namespaces import BASE, dct, eli, oa, org, pkg, prov, rdf, rdfs, skos, time, xsd
 from policykg.graph.metrics import metric_key
 from policykg.graph.units import UnitResolver
 from policykg.ingest.models import Deadline, Document, Provision, Target, UnitMention
+from policykg.ingest.topics import tag_topics, topic_iri
 
 LANG_ZH = NamedNode("http://publications.europa.eu/resource/authority/language/ZHO")
 LANG_EN = NamedNode("http://publications.europa.eu/resource/authority/language/ENG")
@@ -79,8 +80,12 @@ def document_to_triples(doc: Document) -> list[Triple]:
     units = UnitResolver(doc.meta.city, doc.meta.province, doc.aliases)
     doc_iri = document_graph_iri(doc)
     _document(g, doc, doc_iri, units)
+    children: dict[str | None, list[Provision]] = {}
+    for provision in doc.provisions:
+        children.setdefault(provision.parent, []).append(provision)
     for order, provision in enumerate(doc.provisions):
         _provision(g, doc, doc_iri, provision, order, units)
+        _english_rendering(g, doc, doc_iri, provision, units, own_text(doc, provision, children))
     units.write(g)
     return g.triples()
 
@@ -238,6 +243,56 @@ def _assignment(g, task: str, a: str, unit, role: str, i: int, implied: bool = F
     g.add(a, pkg.role, pkg.LeadRole if role == "lead" else pkg.ResponsibleRole)
     g.add(a, pkg.basis, pkg.Implied if implied else pkg.Stated)
     g.add(a, pkg.position, typed(i, xsd.integer))
+
+
+def own_text(doc: Document, p: Provision, children: dict) -> str:
+    """The provision's text without its sub-provisions' (a section's own words: its heading,
+    its lead-in): topics are tagged on what the provision itself says."""
+    pieces, at = [], p.start
+    for child in sorted(children.get(p.id, []), key=lambda c: c.start):
+        if child.start >= at:
+            pieces.append(doc.text[at:child.start])
+            at = max(at, child.end)
+    pieces.append(doc.text[at:p.end] if at < p.end else "")
+    return "".join(pieces)
+
+
+def _english_rendering(g: _Graph, doc: Document, d: str, p: Provision, units: UnitResolver, text: str) -> None:
+    """Topics, the heading's term-by-term gloss and the facts in English (graph/english.py)."""
+    node = iris.provision_iri(d, p.id)
+    topics = tag_topics(text)
+    for concept in topics:
+        g.add(node, pkg.topic, NamedNode(topic_iri(concept)))
+    left_chinese: list[str] = []
+    if p.heading:
+        heading = english.gloss(p.heading, doc.meta.city)
+        if heading.line:
+            g.add(node, pkg.headingGloss, en(heading.line))
+        left_chinese += heading.untranslated
+    facts = english.ProvisionFacts(is_task=p.kind in TASK_KINDS or bool(p.lead_units or p.responsible_units))
+    facts.leads = _names_en(units, p.lead_units)
+    facts.shared = _names_en(units, p.responsible_units)
+    if facts.is_task and not p.lead_units:
+        facts.implied = [x for x in (units.issuer_english(i) for i in doc.meta.issuers) if x]
+    facts.deadlines = [x for x in (english.deadline_en(dl) for dl in p.deadlines) if x]
+    for i, target in enumerate(p.targets, 1):
+        metric = english.gloss(target.metric, doc.meta.city)
+        tg = f"{node}#target-{i}"
+        if metric.line:
+            g.add(tg, pkg.metricGloss, en(metric.line))
+        for word in metric.untranslated:
+            g.add(tg, pkg.untranslatedTerm, zh(word))
+        regions = [x for x in (units.english(r) for r in target.regions) if x]
+        facts.targets.append(english.target_en(target, metric, regions))
+    facts.topics = english.topic_names_en(topics)
+    g.add(node, pkg.englishSummary, en(english.summary(facts)))
+    for word in dict.fromkeys(left_chinese):
+        g.add(node, pkg.untranslatedTerm, zh(word))
+
+
+def _names_en(units: UnitResolver, mentions: list[UnitMention]) -> list[str]:
+    names = (units.english(m.name) for m in mentions)
+    return list(dict.fromkeys(x for x in names if x))
 
 
 # --- deadlines and targets -------------------------------------------------------------------

@@ -59,6 +59,21 @@ class UnitResolver:
     def city_region(self) -> str:
         return iris.region_iri(self.city)
 
+    # --- English (the same names the labels carry) --------------------------------------
+    def english(self, name: str) -> str | None:
+        """English of a unit or region by its canonical name, as its @en label says."""
+        if name == self.city:
+            place = next((p for p in self.gazetteer.places if p.name == self.city), None)
+            if place and place.name_en:
+                return place.name_en
+        return _english(self._entry(name), name, self.city)[0]
+
+    def issuer_english(self, name: str) -> str | None:
+        entry = self._entry(name)
+        if entry is None and self.city != "unknown-city" and name.startswith(self.city):
+            entry = self._entry("市" + name[len(self.city):])
+        return _english(entry, entry.name if entry else name, self.city)[0]
+
     def _unit(self, name: str, kind: str, form: str) -> str:
         unit = self.units.setdefault(name, _Unit(name, kind))
         unit.forms.add(form)

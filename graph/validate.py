@@ -19,8 +19,13 @@ def ontology_graph() -> rdflib.Graph:
     return rdflib.Graph().parse(data=ontology_text(), format="turtle")
 
 
+ONTOLOGY_FILES = ("policykg.ttl", "topics.ttl")
+
+
 def ontology_text() -> str:
-    return data_path("ontology", "policykg.ttl").read_text("utf-8")
+    """The ontology graph's Turtle: the classes and properties, and the topic scheme whose
+    concepts pkg:topic points at (each file declares its own prefixes)."""
+    return "\n".join(data_path("ontology", name).read_text("utf-8") for name in ONTOLOGY_FILES)
 
 
 def to_rdflib(triples) -> rdflib.Graph:
