@@ -100,8 +100,10 @@ def _years(text, sentence: Piece, taken, has_target):
         prefix = text[max(sentence.start, m.start() - 3):m.start()]
         marked = (text[m.start()] in "到至截" or m.group(4) or m.group(5)
                   or any(prefix.endswith(w) for w in markers))
-        opens = not text[sentence.start:m.start()].strip(" \t“\"") and text[m.end():m.end() + 1] in ",，"
-        if marked or opens:
+        before = text[sentence.start:m.start()].strip(" \t“\"")
+        opens = not before and text[m.end():m.end() + 1] in ",，"
+        alone = not before and not text[m.end():sentence.end].strip(" \t。.;；\n")   # a 完成时限 cell
+        if marked or opens or alone:
             yield Deadline("", _by_date(m), "by", m.start(), m.end())
 
 

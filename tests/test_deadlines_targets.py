@@ -103,3 +103,11 @@ def test_target_year_and_text_offsets():
     (t,) = doc.provisions[0].targets
     assert t.year == 2025 and t.value == Decimal(800000)
     assert text[t.start:t.end] == t.text and t.text.endswith("80万亩")
+
+
+def test_deadline_cells_and_labels():
+    table = ("序号\t工作任务\t牵头单位\t完成时限\n1\t建设园区。\t市发展改革委\t2024年12月\n"
+             "2\t引进人才。\t市委组织部\t长期坚持\n")
+    rows = [(p.id, [(d.date, d.kind) for d in p.deadlines]) for p in extract_text(table).provisions if p.kind == "table_row"]
+    assert rows == [("1", [("2024-12-31", "by")]), ("2", [])]
+    assert deadlines("1.建设园区。完成园区规划编制。完成时限：2025年6月。\n") == [("2025-06-30", "by")]
