@@ -177,6 +177,19 @@ def _most_mentioned_city(text: str) -> str | None:
     return best[0] if best[1] > 0 else None
 
 
+_PROVINCE = re.compile(r"([\u4e00-\u9fff]{2,3}省|[\u4e00-\u9fff]{2,6}自治区)")
+
+
+def _named_province(text: str) -> str | None:
+    """For a city the gazetteer lacks: the province the text names most (四川省委 …)."""
+    counts: dict[str, int] = {}
+    for m in _PROVINCE.finditer(text):
+        name = m.group(1)
+        if not name.startswith(("全省", "本省", "我省", "各省", "外省", "全国")):
+            counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=counts.get) if counts else None
+
+
 def read_period(title: str | None, body: str) -> tuple[int, int] | None:
     pats = load_patterns("structure")["front_matter"]
     for source in (title or "",):
@@ -225,7 +238,7 @@ def build_meta(doc_id: str, raw: bytes, text: str, lines: list[Line], front: Fro
         meta.sha256 = hashlib.sha256(raw).hexdigest()      # provenance: this file, not the .txt
         return meta
     meta = DocumentMeta(
-        id=doc_id, title=title, city=city, province=load_gazetteer().province_of(city),
+        id=doc_id, title=title, city=city, province=load_gazetteer().province_of(city) or _named_province(text),
         status=front.status, issuers=front.issuers, issued=front.issued,
         period=read_period(title, text), doc_type=doc_type_of(title),
         valid_years=read_validity(text), source=source,
