@@ -8,6 +8,7 @@ chooses labels; the other language stays available as name_zh / name_en). Unknow
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from urllib.parse import unquote
 from typing import Literal as Lang
@@ -16,19 +17,38 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from policykg.api.search import SearchIndex
 from policykg.api.sparql import Limits
 from policykg.api.texts import TextSource
 from policykg.graph import iris
 from policykg.graph.namespaces import PKG, XSD, prefix_block
 from policykg.graph.store import QueryError
+from policykg.graph.english import deadline_en
+from policykg.ingest.models import Deadline
+from policykg.ingest.topics import TOPIC_BASE, topic_iri, topic_labels
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long")}
 MAX_LIMIT = 500
+# Labels of the ontology's roles and bases (ontology/policykg.ttl), for lang=zh|en.
+LABELS = {"LeadRole": {"zh": "牵头单位", "en": "lead unit"},
+          "ResponsibleRole": {"zh": "责任单位", "en": "responsible unit"},
+          "Stated": {"zh": "原文明示", "en": "stated"}, "Implied": {"zh": "推定（发文机关）", "en": "implied (issuing body)"}}
+ROLES = {"lead": "LeadRole", "responsible": "ResponsibleRole"}
+BASES = {"stated": "Stated", "implied": "Implied"}
 
 
 def template(name: str) -> str:
     return prefix_block() + (TEMPLATES / f"{name}.rq").read_text(encoding="utf-8")
+
+
+_OPTIONAL_LINE = re.compile(r"^(\s*)#\?([\w|]+) (.*)$", re.M)
+
+
+def with_optional_lines(text: str, bound: set[str]) -> str:
+    """A template's `#?a|b pattern` lines become `pattern` when ?a or ?b is bound (fixed query
+    structure chosen by which parameters are given; the values are still bound, never pasted)."""
+    return _OPTIONAL_LINE.sub(lambda m: m.group(1) + m.group(3) if set(m.group(2).split("|")) & bound else m.group(0), text)
 
 
 def plain(term):
@@ -64,7 +84,7 @@ class Browser:
         self.store, self.limits, self.texts = store, limits, texts
 
     async def rows(self, name: str, bindings: dict, limit: int | None = None, offset: int = 0) -> list[dict]:
-        text = template(name)
+        text = with_optional_lines(template(name), {k for k, v in bindings.items() if v is not None})
         if limit is not None:          # integers validated by FastAPI: structure, not values
             text += f"\nLIMIT {int(limit) + 1} OFFSET {int(offset)}"
         bound = {k: v for k, v in bindings.items() if v is not None}
@@ -78,10 +98,16 @@ class Browser:
     async def check_city(self, city: str | None) -> ox.Literal | None:
         if city is None:
             return None
-        known = [r["name_zh"] for r in await self.rows("cities", {})]
+        rows = await self.rows("cities", {})
+        known = [r["name_zh"] for r in rows]
         for candidate in (city, city + "市"):            # 巴中 and 巴中市 both name 巴中市
             if candidate in known:
                 return zh(candidate)
+        wanted = city.strip().lower()
+        for r in rows:                                   # Bazhong City, bazhong
+            english = (r.get("name_en") or "").lower()
+            if english and wanted in (english, english.removesuffix(" city"), english.removesuffix(" municipality")):
+                return zh(r["name_zh"])
         raise unprocessable("city", f"unknown city {city!r}; known: {', '.join(known)}")
 
     async def check_document(self, doc_id: str | None, field: str = "document") -> ox.Literal | None:
@@ -99,6 +125,36 @@ class Browser:
         return await run_in_threadpool(self.texts.text, f["file"], f.get("sha"), f.get("chars"))
 
 
+def label(name: str | None, lang: str) -> str | None:
+    return LABELS.get(name, {}).get(lang, name) if name else None
+
+
+def resolve_topic(topic: str | None) -> str | None:
+    """A topic given by id (medical-devices), IRI or a zh/en preferred label -> its id; else 422."""
+    if topic is None:
+        return None
+    labels = topic_labels()
+    wanted = topic.strip().removeprefix(TOPIC_BASE)
+    if wanted in labels:
+        return wanted
+    for cid, names in labels.items():
+        if wanted.lower() in (names["zh"], names["en"].lower()):
+            return cid
+    raise unprocessable("topic", f"unknown topic {topic!r}; GET /api/topics lists them")
+
+
+def topic_item(cid: str, lang: str) -> dict:
+    names = topic_labels().get(cid, {"zh": cid, "en": cid})
+    return {"id": cid, "label": names[lang], "label_zh": names["zh"], "label_en": names["en"], "iri": topic_iri(cid)}
+
+
+def english_rendering(x: dict) -> dict:
+    """A provision's English rendering as the graph holds it: the facts in English, the heading's
+    gloss, and the words left in Chinese (never translated here)."""
+    left = [w for w in (x.get("untranslated") or "").split("|") if w]
+    return {"summary": x.get("summary_en"), "heading_gloss": x.get("gloss_en"), "untranslated_zh": left}
+
+
 def page(request: Request, items: list, limit: int, offset: int, lang: str, **extra) -> dict:
     more = len(items) > limit
     nxt = str(request.url.include_query_params(offset=offset + limit)) if more else None
@@ -108,15 +164,21 @@ def page(request: Request, items: list, limit: int, offset: int, lang: str, **ex
 
 def router(store, catalog, limits: Limits, text_folders: list[Path] | None = None) -> APIRouter:
     b = Browser(store, limits, TextSource(text_folders))
+    search_index = SearchIndex(b)
     r = APIRouter(prefix="/api", tags=["Browse"])
     Limit = Query(50, ge=1, le=MAX_LIMIT, description="page size")
     Offset = Query(0, ge=0, description="items to skip")
     LangQ = Query("zh", description="label language: zh or en")
+    RoleQ = Query(None, description="lead or responsible: only tasks/units with an assignment of that role")
+    BasisQ = Query(None, description="stated or implied (the issuing body as implied lead)")
+    TopicQ = Query(None, description="topic id (GET /api/topics), IRI or preferred label, zh or en")
+    term = lambda name: ox.NamedNode(PKG + name) if name else None  # noqa: E731
 
     @r.get("", summary="What the browse API offers")
     def index() -> dict:
         return {"endpoints": [f"/api/{n}" for n in ("documents", "provisions", "units", "regions",
-                                                     "targets", "deadlines", "network", "cities")],
+                                                     "targets", "deadlines", "network", "cities", "topics",
+                                                     "search")],
                 "queries": "/queries", "sparql": "/sparql", "docs": "/docs"}
 
     @r.get("/cities", summary="Cities with documents")
@@ -124,16 +186,37 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
         rows = await b.rows("cities", {})
         return {"lang": lang, "items": [{"name": pick(x, "name", lang), **x} for x in rows]}
 
+    @r.get("/topics", summary="Policy topics (SKOS concepts) with their provisions' count")
+    async def topics(lang: Lang["zh", "en"] = LangQ) -> dict:
+        counts = {x["topic"].removeprefix(TOPIC_BASE): x["n"] for x in await b.rows("topic_counts", {})}
+        items = [{**topic_item(cid, lang), "provisions": counts.get(cid, 0),
+                  "url": f"/api/provisions?topic={cid}"} for cid in topic_labels()]
+        return {"lang": lang, "items": items}
+
+    @r.get("/topics/{topic_id}", summary="One topic: labels and where its provisions are")
+    async def topic(topic_id: str, lang: Lang["zh", "en"] = LangQ) -> dict:
+        if topic_id not in topic_labels():
+            raise HTTPException(404, f"no topic {topic_id!r}; GET /api/topics lists them")
+        n = [x["n"] for x in await b.rows("topic_counts", {"topic": ox.NamedNode(topic_iri(topic_id))})]
+        return {"lang": lang, **topic_item(topic_id, lang), "provisions": n[0] if n else 0,
+                "provisions_url": f"/api/provisions?topic={topic_id}", "units_url": f"/api/units?topic={topic_id}"}
+
     def document_item(x: dict, lang: str) -> dict:
         return {"id": x["id"], "title": pick(x, "title", lang), "title_zh": x.get("title_zh"),
                 "title_en": x.get("title_en"), "city": pick(x, "city", lang), "status": x.get("status"),
                 "issued": x.get("issued"), "type": x.get("type"), "iri": x["doc"],
                 "url": f"/api/documents/{x['id']}"}
 
-    @r.get("/documents", summary="Policy documents")
-    async def documents(request: Request, city: str | None = None, lang: Lang["zh", "en"] = LangQ,
-                        limit: int = Limit, offset: int = Offset) -> dict:
-        rows = await b.rows("documents", {"cityName": await b.check_city(city)}, limit, offset)
+    @r.get("/documents", summary="Policy documents, filterable by city and issue date")
+    async def documents(request: Request, city: str | None = None,
+                        issued_after: dt.date | None = Query(None, description="issued on or after (YYYY-MM-DD)"),
+                        issued_before: dt.date | None = Query(None, description="issued on or before (YYYY-MM-DD)"),
+                        lang: Lang["zh", "en"] = LangQ, limit: int = Limit, offset: int = Offset) -> dict:
+        if issued_after and issued_before and issued_after > issued_before:
+            raise unprocessable("issued_after", "issued_after must not be later than issued_before")
+        date = lambda d: ox.Literal(d.isoformat(), datatype=ox.NamedNode(XSD + "date")) if d else None  # noqa: E731
+        rows = await b.rows("documents", {"cityName": await b.check_city(city), "issuedAfter": date(issued_after),
+                                          "issuedBefore": date(issued_before)}, limit, offset)
         return page(request, [document_item(x, lang) for x in rows], limit, offset, lang)
 
     @r.get("/documents/{doc_id}", summary="One document, with its provisions' count and text availability")
@@ -145,37 +228,54 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
         return {"lang": lang, **document_item(rows[0], lang), "text": text,
                 "provisions": f"/api/provisions?document={doc_id}"}
 
-    @r.get("/provisions", summary="Provisions with their source text and offsets")
+    @r.get("/provisions", summary="Provisions with their source text, offsets, topics and English rendering")
     async def provisions(request: Request, document: str | None = None, unit: str | None = Query(
-            None, description="unit IRI (as in /api/units items)"), lang: Lang["zh", "en"] = LangQ,
+            None, description="unit IRI (as in /api/units items)"),
+            role: Lang["lead", "responsible"] | None = RoleQ, basis: Lang["stated", "implied"] | None = BasisQ,
+            topic: str | None = TopicQ, lang: Lang["zh", "en"] = LangQ,
             limit: int = Limit, offset: int = Offset) -> dict:
         try:
             unit_term = ox.NamedNode(unit) if unit else None
         except ValueError as err:
             raise unprocessable("unit", f"a unit IRI, e.g. the `iri` of an /api/units item ({err})") from err
-        bindings = {"docId": await b.check_document(document), "unit": unit_term}
+        cid = resolve_topic(topic)
+        bindings = {"docId": await b.check_document(document), "unit": unit_term,
+                    "role": term(ROLES.get(role)), "basis": term(BASES.get(basis)),
+                    "topicFilter": ox.NamedNode(topic_iri(cid)) if cid else None}
         rows = await b.rows("provisions", bindings, limit, offset)
         texts: dict[str, str | None] = {}
+        items = []
         for x in rows:
             if x["id"] not in texts:
                 texts[x["id"]] = await b.document_text(x["id"])
             t = texts[x["id"]]
             x["text"] = t[x["start"]:x["end"]] if t else None
             x["document"] = x.pop("id")
-        return page(request, rows, limit, offset, lang)
+            x["topics"] = [topic_item(i.removeprefix(TOPIC_BASE), lang) for i in (x.get("topics") or "").split()]
+            x["english"] = english_rendering(x)
+            for k in ("summary_en", "gloss_en", "untranslated"):
+                x.pop(k, None)
+            items.append(x)
+        return page(request, items, limit, offset, lang)
 
     def unit_item(x: dict, lang: str) -> dict:
         city = x.get("city_zh") or ""
         name = x.get("name_zh") or ""
         return {"name": pick(x, "name", lang), "name_zh": x.get("name_zh"), "name_en": x.get("name_en"),
-                "english_label": x.get("origin"), "city": city, "iri": x["unit"],
+                "english_label": x.get("origin"), "city": city, "city_label": pick(x, "city", lang) or city,
+                "iri": x["unit"],
                 "leads": x.get("leads", 0), "shares": x.get("shares", 0),
                 "implied_leads": x.get("implied_leads", 0), "url": f"/api/units/{city}/{name}"}
 
     @r.get("/units", summary="Government units with the tasks they lead and share")
     async def units(request: Request, city: str | None = None, document: str | None = None,
+                    role: Lang["lead", "responsible"] | None = RoleQ, basis: Lang["stated", "implied"] | None = BasisQ,
+                    topic: str | None = TopicQ,
                     lang: Lang["zh", "en"] = LangQ, limit: int = Limit, offset: int = Offset) -> dict:
-        bindings = {"cityName": await b.check_city(city), "docId": await b.check_document(document)}
+        cid = resolve_topic(topic)
+        bindings = {"cityName": await b.check_city(city), "docId": await b.check_document(document),
+                    "role": term(ROLES.get(role)), "basis": term(BASES.get(basis)),
+                    "topicFilter": ox.NamedNode(topic_iri(cid)) if cid else None}
         rows = await b.rows("units", bindings, limit, offset)
         return page(request, [unit_item(x, lang) for x in rows], limit, offset, lang)
 
@@ -193,9 +293,11 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
             full = texts[t["id"]]
             t["text"] = full[t["start"]:t["end"]] if full else None
             t["document"], t["document_title"] = t.pop("id"), pick(t, "title", lang)
+            t["role_label"], t["basis_label"] = label(t.get("role"), lang), label(t.get("basis"), lang)
         docs = sorted({t["document"] for t in tasks})
         return {"lang": lang, **unit_item(rows[0], lang), "tasks": tasks, "documents": docs,
-                "roles": sorted({f"{t['role']}/{t['basis']}" for t in tasks})}
+                "roles": sorted({f"{t['role']}/{t['basis']}" for t in tasks}),
+                "role_labels": sorted({f"{label(t['role'], lang)} ({label(t['basis'], lang)})" for t in tasks})}
 
     @r.get("/regions", summary="Cities, districts and counties")
     async def regions(request: Request, city: str | None = None, lang: Lang["zh", "en"] = LangQ,
@@ -211,6 +313,9 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
         bindings = {"cityName": await b.check_city(city), "docId": await b.check_document(document),
                     "metricText": ox.Literal(metric) if metric else None}
         rows = await b.rows("targets", bindings, limit, offset)
+        for x in rows:
+            x["metric_zh"] = x["metric"]
+            x["label"] = x.get("metric_en") if lang == "en" and x.get("metric_en") else x["metric"]
         return page(request, rows, limit, offset, lang)
 
     @r.get("/deadlines", summary="Deadlines, filterable by due date")
@@ -223,6 +328,9 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
         bindings = {"cityName": await b.check_city(city), "docId": await b.check_document(document),
                     "before": date(before), "after": date(after)}
         rows = await b.rows("deadlines", bindings, limit, offset)
+        for x in rows:
+            x["text_en"] = deadline_en(Deadline(x["text"], x["iso"], x["kind"], 0, 0))
+            x["label"] = (x["text_en"] or x["text"]) if lang == "en" else x["text"]
         return page(request, rows, limit, offset, lang)
 
     @r.get("/network", summary="Units and the tasks they lead or share (the page's network view)")
@@ -238,8 +346,54 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
                                          "label_zh": x.get("unit_zh"), "label_en": x.get("unit_en"),
                                          "url": f"/api/units/{city_and_name}"})
             nodes.setdefault(x["task"], {"id": x["task"], "kind": "task", "document": x["id"],
-                                         "label": x.get("task_zh") or x["path"], "path": x["path"]})
-            edges.append({"source": x["unit"], "target": x["task"], "role": x["role"], "basis": x["basis"]})
+                                         "label": pick(x, "task", lang) or x["path"], "path": x["path"]})
+            edges.append({"source": x["unit"], "target": x["task"], "role": x["role"], "basis": x["basis"],
+                          "role_label": label(x["role"], lang)})
         return {"lang": lang, "nodes": list(nodes.values()), "edges": edges}
+
+    @r.get("/search", summary="Full-text search over provisions and unit names, Chinese or English")
+    async def search(request: Request, q: str = Query(..., min_length=1, max_length=200,
+                                                      description="words: Chinese (jieba) or English (unit names, topics, metric words)"),
+                     city: str | None = None, lang: Lang["zh", "en"] = LangQ,
+                     limit: int = Query(20, ge=1, le=MAX_LIMIT, description="page size"),
+                     offset: int = Offset) -> dict:
+        if not q.strip():
+            raise unprocessable("q", "the query is empty")
+        city_term = await b.check_city(city)
+        idx = await search_index.get()
+        hits, units, meaning = idx.search(q.strip(), city_term.value if city_term else None)
+        ranked = sorted(hits.items(), key=lambda kv: (-kv[1].score, idx.provisions[kv[0]].doc,
+                                                      idx.provisions[kv[0]].order))
+        items = [search_item(idx, iri, hit, lang) for iri, hit in ranked[offset: offset + limit + 1]]
+        labels = topic_labels()
+        interpretation = {**meaning, "topics": [topic_item(c, lang) for c in meaning.get("topics", []) if c in labels],
+                          "units": [unit_summary(idx.units[u], lang) for u in meaning.get("units", [])]}
+        return {**page(request, items, limit, offset, lang), "q": q, "total": len(ranked),
+                "units": [unit_summary(u, lang) for u, _ in units], "interpretation": interpretation}
+
+    def unit_summary(u, lang: str) -> dict:
+        name = u.name_en if lang == "en" and u.name_en else u.name_zh
+        city = u.city_en if lang == "en" and u.city_en else u.city_zh
+        return {"iri": u.iri, "name": name, "name_zh": u.name_zh, "name_en": u.name_en, "city": city,
+                "city_zh": u.city_zh, "url": f"/api/units/{unquote(u.iri.split('/unit/')[-1])}"}
+
+    def search_item(idx, iri: str, hit, lang: str) -> dict:
+        p = idx.provisions[iri]
+        reasons = []
+        for reason in hit.reasons:
+            reason = dict(reason)
+            if reason.get("topic"):
+                reason["label"] = topic_item(reason["topic"], lang)["label"]
+            if reason.get("unit") in idx.units:
+                reason["label"] = unit_summary(idx.units[reason["unit"]], lang)["name"]
+                reason["roles"] = [label(x, lang) for x in reason.get("roles", [])]
+            reasons.append(reason)
+        return {"provision": iri, "document": p.doc, "path": p.path, "heading": p.heading,
+                "document_title": p.title_en if lang == "en" and p.title_en else p.title_zh,
+                "city": p.city_en if lang == "en" and p.city_en else p.city_zh,
+                "start": p.start, "end": p.end, "text": p.text, "score": round(hit.score, 2),
+                "matched": reasons, "highlights": [list(m) for m in sorted(hit.marks) if p.start <= m[0] < m[1] <= p.end],
+                "topics": [topic_item(c, lang) for c in p.topics],
+                "english": {"summary": p.summary_en, "heading_gloss": p.gloss_en}}
 
     return r
