@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -15,6 +16,8 @@ from policykg.graph.sparql_text import variable_name, with_values
 # pyoxigraph (0.5) has no query timeout or cancellation in Python (oxigraph issue #1926:
 # "only in the Rust API and the HTTP server"). A query with a time limit therefore runs in a
 # forked child that shares the open store copy-on-write and is killed at the deadline.
+# Forking while another thread is inside Oxigraph could copy a held lock into the child,
+# which would then hang: every call into the store, and every fork, holds the store's lock.
 _FORK = multiprocessing.get_context("fork")
 
 
@@ -23,6 +26,7 @@ class EmbeddedStore:
         """`read_only` opens a snapshot without taking the write lock, so the CLI can read a
         store that a running `policykg serve` holds."""
         self.path, self.read_only = path, read_only
+        self._lock = threading.RLock()
         try:
             if read_only and path:
                 if not Path(path, "CURRENT").exists():
@@ -43,12 +47,14 @@ class EmbeddedStore:
               timeout: float | None = None, max_rows: int | None = None) -> QueryOutcome:
         options = _query_options(bindings, default_graph, named_graphs)
         if timeout is None:
-            return _evaluate(self._store, sparql, options, max_rows)
-        return _evaluate_in_child(self._store, sparql, options, max_rows, timeout)
+            with self._lock:
+                return _evaluate(self._store, sparql, options, max_rows)
+        return _evaluate_in_child(self._store, sparql, options, max_rows, timeout, self._lock)
 
     def update(self, sparql: str) -> None:
         try:
-            self._store.update(sparql)   # one transaction: all or nothing
+            with self._lock:
+                self._store.update(sparql)   # one transaction: all or nothing
         except (SyntaxError, ValueError) as err:
             raise QueryError(str(err)) from err
 
@@ -57,18 +63,25 @@ class EmbeddedStore:
         # DROP + INSERT DATA in one update is one transaction: readers see old or new, never half.
         name = pyoxigraph.NamedNode(graph)
         body = "\n".join(f"{t} ." for t in triples)
-        self._store.update(f"DROP SILENT GRAPH {name} ;\nINSERT DATA {{ GRAPH {name} {{\n{body}\n}} }}")
+        with self._lock:
+            self._store.update(f"DROP SILENT GRAPH {name} ;\nINSERT DATA {{ GRAPH {name} {{\n{body}\n}} }}")
 
     def get_graph(self, graph: str | None) -> list[pyoxigraph.Triple]:
-        quads = self._store.quads_for_pattern(None, None, None, _graph_term(graph))
-        return [q.triple for q in quads]
+        with self._lock:
+            return [q.triple for q in self._store.quads_for_pattern(None, None, None, _graph_term(graph))]
 
     def add_to_graph(self, graph: str | None, triples: Iterable[pyoxigraph.Triple]) -> None:
         target = _graph_term(graph)
-        self._store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+        quads = [pyoxigraph.Quad(t.subject, t.predicate, t.object, target) for t in triples]
+        with self._lock:
+            self._store.extend(quads)
 
     def delete_graph(self, graph: str | None) -> bool:
         target = _graph_term(graph)
+        with self._lock:
+            return self._delete(graph, target)
+
+    def _delete(self, graph: str | None, target) -> bool:
         if graph is None:
             existed = next(iter(self._store.quads_for_pattern(None, None, None, target)), None) is not None
             self._store.clear_graph(target)
@@ -79,11 +92,13 @@ class EmbeddedStore:
         return True
 
     def graph_names(self) -> list[str]:
-        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, pyoxigraph.NamedNode))
+        with self._lock:
+            return sorted(g.value for g in self._store.named_graphs() if isinstance(g, pyoxigraph.NamedNode))
 
     def dump(self, output, fmt: pyoxigraph.RdfFormat) -> None:
         """Whole dataset in a quad format (export)."""
-        self._store.dump(output, format=fmt)
+        with self._lock:
+            self._store.dump(output, format=fmt)
 
     def close(self) -> None:
         if self.path and not self.read_only:
@@ -130,10 +145,11 @@ def _run(store, sparql: str, options: dict):
     return store.query(with_values(sparql, bindings), **options)
 
 
-def _evaluate_in_child(store, sparql, options, max_rows, timeout: float) -> QueryOutcome:
+def _evaluate_in_child(store, sparql, options, max_rows, timeout: float, lock) -> QueryOutcome:
     receive, send = _FORK.Pipe(duplex=False)
     child = _FORK.Process(target=_child, args=(send, store, sparql, options, max_rows), daemon=True)
-    child.start()
+    with lock:                    # no other thread is inside Oxigraph while we fork
+        child.start()
     send.close()
     try:
         if not receive.poll(timeout):

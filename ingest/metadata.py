@@ -177,17 +177,11 @@ def _most_mentioned_city(text: str) -> str | None:
     return best[0] if best[1] > 0 else None
 
 
-_PROVINCE = re.compile(r"([\u4e00-\u9fff]{2,3}省|[\u4e00-\u9fff]{2,6}自治区)")
-
-
 def _named_province(text: str) -> str | None:
-    """For a city the gazetteer lacks: the province the text names most (四川省委 …)."""
-    counts: dict[str, int] = {}
-    for m in _PROVINCE.finditer(text):
-        name = m.group(1)
-        if not name.startswith(("全省", "本省", "我省", "各省", "外省", "全国")):
-            counts[name] = counts.get(name, 0) + 1
-    return max(counts, key=counts.get) if counts else None
+    """For a city the gazetteer lacks: the province the text names most (山东省委 …)."""
+    counts = {p.name: text.count(p.name) for p in load_gazetteer().places if p.type == "province"}
+    best = max(counts, key=counts.get, default=None)
+    return best if best and counts[best] else None
 
 
 def read_period(title: str | None, body: str) -> tuple[int, int] | None:
