@@ -118,3 +118,19 @@ def test_page_query_and_network(site, browser):
         _wait(browser, lambda b: b.find_element(By.ID, "unit-name").text == expected["name_en"])
     browser.save_screenshot(str(OUTPUT / "browser-english.png"))
     assert (OUTPUT / "browser-network.png").stat().st_size > 10_000
+
+    # 4. an English search lists the Chinese provisions, highlighted, with English topics and rendering
+    browser.find_element(By.CSS_SELECTOR, "button.tab[data-tab='search']").click()
+    box = browser.find_element(By.ID, "search-q")
+    box.send_keys("medical devices")
+    browser.find_element(By.ID, "search-go").click()
+    hits = _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#search-results .search-hit"))
+    assert hits and "医疗器械" in browser.find_element(By.ID, "search-results").text
+    topics = [s.text for s in browser.find_elements(By.CSS_SELECTOR, "#search-results .topic")]
+    assert "Medical devices" in topics
+    assert browser.find_elements(By.CSS_SELECTOR, "#search-results .search-hit mark")
+    assert browser.find_elements(By.CSS_SELECTOR, "#search-results .english")
+    browser.find_element(By.ID, "lang-zh").click()                 # the switch relabels the results
+    _wait(browser, lambda b: "医疗器械" in b.execute_script(
+        "return [...document.querySelectorAll('#search-results .topic')].map(s => s.textContent)"))
+    browser.save_screenshot(str(OUTPUT / "browser-search.png"))

@@ -7,14 +7,18 @@ const TEXT = {
         named: "命名查询", city: "城市", document: "文件", all: "全部", units: "单位",
         pick: "点击单位查看其条款原文。", missing: "查询编辑器未安装：请在仓库根目录运行 npm ci。",
         lead: "牵头", responsible: "责任", implied: "（推定：发文机关）", no_text: "（原文不可用）",
-        count: (u, t) => `${u} 个单位，${t} 项任务`, browse: "浏览接口查询", queries: "问题" },
+        count: (u, t) => `${u} 个单位，${t} 项任务`, browse: "浏览接口查询", queries: "问题",
+        tab_search: "检索", search_go: "检索", search_hint: "单位、主题、指标或任意词语",
+        found: (n) => `共 ${n} 条`, topics: "主题", matched: "匹配", summary: "英文摘要", gloss: "标题释义" },
   en: { title: "Policy Knowledge Graph", tab_query: "SPARQL query", tab_network: "Units and tasks", api: "API docs",
         named: "Named queries", city: "City", document: "Document", all: "All", units: "Units",
         pick: "Click a unit to see its provisions in the source text.", missing: "Query editor not installed: run npm ci at the repository root.",
         lead: "lead", responsible: "responsible", implied: "(implied: issuing body)", no_text: "(source text unavailable)",
-        count: (u, t) => `${u} units, ${t} tasks`, browse: "Browse API queries", queries: "Questions" },
+        count: (u, t) => `${u} units, ${t} tasks`, browse: "Browse API queries", queries: "Questions",
+        tab_search: "Search", search_go: "Search", search_hint: "unit, topic, metric or any words",
+        found: (n) => `${n} provisions`, topics: "Topics", matched: "matched", summary: "In English", gloss: "Heading gloss" },
 };
-const state = { lang: localStorage.getItem("policykg-lang") || "zh", yasgui: null, cy: null, network: null, unit: null };
+const state = { lang: localStorage.getItem("policykg-lang") || "zh", yasgui: null, cy: null, network: null, unit: null, query: null, search: null };
 window.policykg = state;                       // for the browser test and the curious
 
 const $ = (sel) => document.querySelector(sel);
@@ -37,11 +41,13 @@ function setLang(lang) {
   localStorage.setItem("policykg-lang", lang);
   document.documentElement.lang = lang;
   document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
+  document.querySelectorAll("[data-i18n-placeholder]").forEach((n) => { n.placeholder = t(n.dataset.i18nPlaceholder); });
   document.querySelectorAll(".lang").forEach((b) => b.classList.toggle("active", b.dataset.lang === lang));
   loadFilters();
   loadNamedQueries().catch(console.error);
   if ($("#network").classList.contains("active")) loadNetwork();
   if (state.unit) openUnit(state.unit);
+  if (state.query) runSearch(state.query);
 }
 
 // ---- tabs ---------------------------------------------------------------------------------
@@ -82,6 +88,7 @@ function runNamed(q) {
 async function loadFilters() {
   const [cities, docs] = await Promise.all([getJSON(`/api/cities?lang=${state.lang}`), getJSON(`/api/documents?limit=500&lang=${state.lang}`)]);
   fill($("#city-filter"), cities.items.map((c) => [c.name_zh, c.name]));
+  fill($("#search-city"), cities.items.map((c) => [c.name_zh, c.name]));
   fill($("#doc-filter"), docs.items.map((d) => [d.id, d.title || d.id]));
 }
 function fill(select, options) {
@@ -141,10 +148,48 @@ function highlighted(task) {
   return el("p", {}, task.text.slice(0, s - task.start), el("mark", {}, task.text.slice(s - task.start, e - task.start)), task.text.slice(e - task.start));
 }
 
+// ---- search -------------------------------------------------------------------------------
+// Provisions found by /api/search, each shown like the unit panel's provisions: meta line,
+// source text with what matched highlighted, topics, and (in English) the provision's rendering.
+async function runSearch(q) {
+  state.query = q;
+  const params = new URLSearchParams({ q, lang: state.lang, limit: 50 });
+  if ($("#search-city").value) params.set("city", $("#search-city").value);
+  const found = await getJSON(`/api/search?${params}`);
+  state.search = found;
+  $("#search-info").textContent = t("found")(found.total);
+  $("#search-units").replaceChildren(...found.units.map((u) =>
+    el("button", { class: "unit-chip", "data-unit": u.url, onclick: () => { showTab("network"); openUnit(u.url); } }, `${u.name} · ${u.city}`)));
+  $("#search-results").replaceChildren(...found.items.map((item) => el("div", { class: "provision search-hit", "data-provision": item.provision },
+    el("div", { class: "meta" }, `${item.document_title || item.document} · ${item.path}`,
+      ` · ${t("matched")}: `, item.matched.map((m) => m.label || m.metric_en || m.metric || m.heading_gloss || (m.words || []).join(" ")).join(", ")),
+    marked(item.text, item.start, item.highlights),
+    item.topics.length ? el("div", { class: "topics" }, `${t("topics")}: `, ...item.topics.map((tp) => el("span", { class: "topic" }, tp.label))) : "",
+    state.lang === "en" && item.english.summary ? el("div", { class: "english" },
+      item.english.heading_gloss ? el("p", {}, el("b", {}, `${t("gloss")}: `), item.english.heading_gloss) : "",
+      el("p", {}, el("b", {}, `${t("summary")}: `), item.english.summary)) : "")));
+}
+function marked(text, start, spans) {
+  // The source text with each [start, end) span (document offsets) wrapped in <mark>.
+  if (text == null) return el("p", {}, t("no_text"));
+  const parts = [];
+  let at = 0;
+  for (const [s, e] of [...spans].sort((a, b) => a[0] - b[0])) {
+    const from = s - start, to = e - start;
+    if (from < at || to > text.length) continue;
+    parts.push(text.slice(at, from), el("mark", {}, text.slice(from, to)));
+    at = to;
+  }
+  parts.push(text.slice(at));
+  return el("p", {}, ...parts);
+}
+
 // ---- start --------------------------------------------------------------------------------
 document.querySelectorAll(".tab").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
 document.querySelectorAll(".lang").forEach((b) => b.addEventListener("click", () => setLang(b.dataset.lang)));
 $("#city-filter").addEventListener("change", loadNetwork);
 $("#doc-filter").addEventListener("change", loadNetwork);
+$("#search-form").addEventListener("submit", (evt) => { evt.preventDefault(); const q = $("#search-q").value.trim(); if (q) runSearch(q).catch(console.error); });
+$("#search-city").addEventListener("change", () => { if (state.query) runSearch(state.query); });
 startEditor();
 setLang(state.lang);
