@@ -60,11 +60,32 @@ class EmbeddedStore:
 
     # --- graphs --------------------------------------------------------------------------
     def replace_graph(self, graph: str, triples: Iterable[pyoxigraph.Triple]) -> None:
-        # DROP + INSERT DATA in one update is one transaction: readers see old or new, never half.
+        # One transaction either way: readers see the old graph or the new one, never half.
+        # Measured (benchmarks/README.md): extend() writes a new graph ~2x faster than
+        # DROP + INSERT DATA, with half the peak memory (no update text to build and parse),
+        # and a re-ingested document mostly changes nothing, so only the difference is written.
         name = pyoxigraph.NamedNode(graph)
-        body = "\n".join(f"{t} ." for t in triples)
+        new = list(dict.fromkeys(triples))
         with self._lock:
-            self._store.update(f"DROP SILENT GRAPH {name} ;\nINSERT DATA {{ GRAPH {name} {{\n{body}\n}} }}")
+            if any(map(_has_blank, new)):
+                return self._drop_and_insert(name, new)
+            if not self._store.contains_named_graph(name):
+                self._store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object, name) for t in new)
+                return
+            old = [q.triple for q in self._store.quads_for_pattern(None, None, None, name)]
+            if any(map(_has_blank, old)):
+                return self._drop_and_insert(name, new)
+            old_set, new_set = set(old), set(new)
+            gone = [t for t in old if t not in new_set]
+            added = [t for t in new if t not in old_set]
+            parts = [f"{verb} DATA {{ GRAPH {name} {{\n{_body(ts)}\n}} }}"
+                     for verb, ts in (("DELETE", gone), ("INSERT", added)) if ts]
+            if parts:
+                self._store.update(" ;\n".join(parts))
+
+    def _drop_and_insert(self, name, triples) -> None:
+        # Blank nodes cannot be matched across two parses (nor written in DELETE DATA).
+        self._store.update(f"DROP SILENT GRAPH {name} ;\nINSERT DATA {{ GRAPH {name} {{\n{_body(triples)}\n}} }}")
 
     def get_graph(self, graph: str | None) -> list[pyoxigraph.Triple]:
         with self._lock:
@@ -104,6 +125,15 @@ class EmbeddedStore:
         if self.path and not self.read_only:
             self._store.flush()
         self._store = None
+
+
+def _body(triples) -> str:
+    return "\n".join(f"{t} ." for t in triples)
+
+
+def _has_blank(t: pyoxigraph.Triple) -> bool:
+    return isinstance(t.subject, (pyoxigraph.BlankNode, pyoxigraph.Triple)) \
+        or isinstance(t.object, (pyoxigraph.BlankNode, pyoxigraph.Triple))
 
 
 def _graph_term(graph: str | None):
