@@ -167,7 +167,8 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
     search_index = SearchIndex(b)
     r = APIRouter(prefix="/api", tags=["Browse"])
     Limit = Query(50, ge=1, le=MAX_LIMIT, description="page size")
-    Offset = Query(0, ge=0, description="items to skip")
+    # Oxigraph reads OFFSET as an unsigned 64-bit number; a larger one is a client error.
+    Offset = Query(0, ge=0, le=2**63 - 1, description="items to skip")
     LangQ = Query("zh", description="label language: zh or en")
     RoleQ = Query(None, description="lead or responsible: only tasks/units with an assignment of that role")
     BasisQ = Query(None, description="stated or implied (the issuing body as implied lead)")
