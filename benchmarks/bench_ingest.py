@@ -1,20 +1,24 @@
 """Ingest throughput against the floor nobody beats (read the files, run one regex scan).
 
-    python benchmarks/bench_ingest.py [--scales 10 1000] [--workers N] [--store]
+    python benchmarks/bench_ingest.py [--scales 10 1000] [--workers N] [--keep DIR] [--shacl-docs 10]
 
 For each scale: a seeded synthetic corpus (benchmarks/generate.py), then
-  floor      read + decode + one regex pass over every text
-  extract/1  the ingest stage on one core
-  extract/N  the same with a process pool of N workers
-  store/1    extraction + RDF + embedded store (when --store and the graph stage is installed)
-Printed: characters/s, provisions/s, ratio to the floor, peak RSS; extraction quality
-against the generated expectations.
+  floor        read + decode + one regex pass over every text
+  extract/1    the ingest stage (text -> provisions) on one core
+  extract/N    the same with a process pool of N workers
+  ingest/1     extract + RDF + embedded store, one process (graph.load.ingest, SHACL off)
+  ingest/N     the same with N extraction workers and this process the single writer
+  +shacl/1     ingest/1 with the SHACL gate, on the first --shacl-docs documents only
+Printed: characters/s, provisions/s, time as a multiple of the floor, peak RSS of the
+process so far (run one scale per process for a per-scale peak: benchmarks/run_all.py does).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -48,19 +52,29 @@ def extract(paths: list[Path], workers: int) -> int:
         return sum(pool.map(_extract_one, paths, chunksize=max(1, len(paths) // (workers * 8))))
 
 
-def store_ingest(paths: list[Path]) -> int:
-    from policykg.graph.ingest import ingest_paths  # provided by the graph stage
+def store_ingest(paths: list[Path], workers: int = 1, shacl: bool = False, keep: Path | None = None) -> int:
+    """The graph stage's ingest into a fresh embedded store on disk; checks every file went in."""
+    from policykg.graph.load import ingest
     from policykg.graph.store import open_store
-    with tempfile.TemporaryDirectory() as tmp:
+    tmp = tempfile.mkdtemp(prefix="bench-store-", dir=keep.parent if keep else None)
+    try:
         store = open_store(path=tmp)
-        report = ingest_paths(store, paths)
+        summary = ingest(store, paths, shacl=shacl, jobs=workers)
+        graphs = len(store.graph_names())
         store.close()
-    return getattr(report, "provisions", 0)
+        if summary.failed or graphs != len(paths) + 1:     # + the ontology graph
+            raise SystemExit(f"ingest lost documents: {summary.failed[:3]}, {graphs} graphs")
+        if keep:
+            shutil.rmtree(keep, ignore_errors=True)
+            os.replace(tmp, keep)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return summary.provisions
 
 
-def timed(fn, *args):
+def timed(fn, *args, **kwargs):
     start = time.perf_counter()
-    result = fn(*args)
+    result = fn(*args, **kwargs)
     return time.perf_counter() - start, result
 
 
@@ -76,38 +90,59 @@ def quality(folder: Path) -> str:
     return " ".join(f"{role} F1 {s.f1:.3f}" for role, s in scores.items())
 
 
+HEADER = ("| documents | step | seconds | M chars/s | provisions/s | × floor time | peak MB |\n"
+          "|---:|---|---:|---:|---:|---:|---:|")
+
+
+def bench_scale(scale: int, workers: int, folder: Path, keep: Path | None, shacl_docs: int,
+                quality_docs: int) -> None:
+    paths = sorted(folder.glob("*.txt")) or generate(folder, scale)
+    floor_s, (chars, _) = timed(floor, paths)
+    rows = [("floor", floor_s, None, chars)]
+    one_s, provisions = timed(extract, paths, 1)
+    rows.append(("extract/1", one_s, provisions, chars))
+    if workers > 1:
+        rows.append((f"extract/{workers}", timed(extract, paths, workers)[0], provisions, chars))
+    rows.append(("ingest/1", timed(store_ingest, paths, 1)[0], provisions, chars))
+    if workers > 1:
+        rows.append((f"ingest/{workers}", timed(store_ingest, paths, workers, keep=keep)[0], provisions, chars))
+    elif keep:
+        store_ingest(paths, 1, keep=keep)
+    if shacl_docs:
+        sample = paths[:shacl_docs]
+        sample_chars = sum(len(p.read_text("utf-8")) for p in sample)
+        sample_floor = timed(floor, sample)[0]
+        s, provs = timed(store_ingest, sample, 1, True)
+        rows.append((f"+shacl/1 ({len(sample)} docs)", s, provs, sample_chars, sample_floor))
+        if workers > 1:
+            s, provs = timed(store_ingest, sample, workers, True)
+            rows.append((f"+shacl/{workers} ({len(sample)} docs)", s, provs, sample_chars, sample_floor))
+    for step, seconds, provs, n_chars, *own_floor in rows:
+        base = own_floor[0] if own_floor else floor_s
+        pps = f"{provs / seconds:,.0f}" if provs else ""
+        print(f"| {scale:,} | {step} | {seconds:.2f} | {n_chars / seconds / 1e6:.3f} | {pps} | "
+              f"{seconds / base:,.0f} | {peak_mb():.0f} |", flush=True)
+    if scale <= quality_docs:
+        print(f"| {scale:,} | quality vs generated | {quality(folder)} | | | | |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[10, 1000])
     parser.add_argument("--workers", type=int, default=0, help="pool size (default: all cores)")
-    parser.add_argument("--store", action="store_true", help="also time the full ingest into an embedded store")
-    parser.add_argument("--quality-docs", type=int, default=50, help="documents scored against expectations")
+    parser.add_argument("--corpus", type=Path, help="folder holding (or to hold) the generated corpus of one scale")
+    parser.add_argument("--keep", type=Path, help="keep the last ingested store here (one scale only)")
+    parser.add_argument("--shacl-docs", type=int, default=10, help="documents timed with the SHACL gate on")
+    parser.add_argument("--quality-docs", type=int, default=50, help="score extraction up to this scale")
+    parser.add_argument("--no-header", action="store_true")
     args = parser.parse_args()
-    import os
     workers = args.workers or os.cpu_count() or 1
-    print(f"| documents | step | seconds | M chars/s | provisions/s | × floor time | peak MB |")
-    print(f"|---:|---|---:|---:|---:|---:|---:|")
+    if not args.no_header:
+        print(HEADER)
     with tempfile.TemporaryDirectory() as tmp:
         for scale in args.scales:
-            folder = Path(tmp) / str(scale)
-            paths = generate(folder, scale)
-            floor_s, (chars, _) = timed(floor, paths)
-            rows = [("floor", floor_s, None)]
-            one_s, provisions = timed(extract, paths, 1)
-            rows.append(("extract/1", one_s, provisions))
-            if workers > 1:
-                many_s, _ = timed(extract, paths, workers)
-                rows.append((f"extract/{workers}", many_s, provisions))
-            if args.store:
-                store_s, _ = timed(store_ingest, paths)
-                rows.append(("store/1", store_s, provisions))
-            for step, seconds, provs in rows:
-                pps = f"{provs / seconds:,.0f}" if provs else ""
-                print(f"| {scale:,} | {step} | {seconds:.2f} | {chars / seconds / 1e6:.2f} | {pps} | "
-                      f"{seconds / floor_s:.1f} | {peak_mb():.0f} |")
-            sample = folder if scale <= args.quality_docs else None
-            if sample:
-                print(f"|  | quality | {quality(sample)} | | | | |")
+            folder = args.corpus or Path(tmp) / str(scale)
+            bench_scale(scale, workers, folder, args.keep, min(args.shacl_docs, scale), args.quality_docs)
 
 
 if __name__ == "__main__":
