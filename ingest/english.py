@@ -436,6 +436,7 @@ def _collective_part(part: str, city: str | None) -> str:
     return render_unit_name(part, city).text
 
 
+@lru_cache(maxsize=16384)         # pure, and called for every unit of every document
 def derive_unit_name(name: str, city: str | None = None) -> str:
     """The compositional rendering alone (no gazetteer), never with Chinese characters."""
     s = _full_width(name)
@@ -450,6 +451,7 @@ def _pinyin_text(text: str) -> str:
 
 # ---------------------------------------------------------------- gazetteer first
 
+@lru_cache(maxsize=16384)
 def render_unit_name(name: str, city: str | None = None) -> EnglishName:
     """English name of a unit: the gazetteer's (exact name or alias, per city), else derived."""
     found = _gazetteer_english(_full_width(name), city)
@@ -529,13 +531,18 @@ def gloss_terms(text: str, city: str | None = None) -> list[tuple[str, str | Non
     """`gloss_heading` for headings and target metrics alike, plus what needs no dictionary:
     numbers and Latin letters stand as written, known places take their gazetteer English,
     particles (的) are dropped. (word, None) is still a word left in Chinese."""
+    return list(_gloss_terms(text, city))
+
+
+@lru_cache(maxsize=16384)        # headings and metrics repeat across documents
+def _gloss_terms(text: str, city: str | None) -> tuple[tuple[str, str | None], ...]:
     out: list[tuple[str, str | None]] = []
     for piece, place in _place_pieces(text, city):
         if place:
             out.append((piece, place))
         else:
             out += _gloss_piece(piece, city)
-    return out
+    return tuple(out)
 
 
 def _place_pieces(text: str, city: str | None) -> list[tuple[str, str | None]]:
