@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -175,28 +176,50 @@ def _run(store, sparql: str, options: dict):
     return store.query(with_values(sparql, bindings), **options)
 
 
+# A forked child that has not said "started" within this time hung before running anything
+# (a lock copied mid-use by the fork); it is replaced once, the deadline kept.
+_START_GRACE = 2.0
+
+
 def _evaluate_in_child(store, sparql, options, max_rows, timeout: float, lock) -> QueryOutcome:
+    deadline = time.monotonic() + timeout
+    for attempt in range(2):
+        answer = _one_child(store, sparql, options, max_rows, deadline, lock, retry=attempt == 0)
+        if answer is not None:
+            status, payload = answer
+            if status == "ok":
+                return payload
+            raise payload
+    raise QueryTimeout(f"query ran longer than {timeout:g} s and was stopped")
+
+
+def _one_child(store, sparql, options, max_rows, deadline: float, lock, retry: bool):
+    """(status, payload), or None when the child hung at start and may be replaced."""
     receive, send = _FORK.Pipe(duplex=False)
     child = _FORK.Process(target=_child, args=(send, store, sparql, options, max_rows), daemon=True)
     with lock:                    # no other thread is inside Oxigraph while we fork
         child.start()
     send.close()
     try:
-        if not receive.poll(timeout):
-            raise QueryTimeout(f"query ran longer than {timeout:g} s and was stopped")
-        status, payload = receive.recv()
+        grace = min(_START_GRACE, max(0.0, deadline - time.monotonic()))
+        if not receive.poll(grace):
+            if retry and time.monotonic() < deadline:
+                return None
+            raise QueryTimeout("query ran past its time limit and was stopped")
+        receive.recv()                                   # "started"
+        if not receive.poll(max(0.0, deadline - time.monotonic())):
+            raise QueryTimeout("query ran past its time limit and was stopped")
+        return receive.recv()
     except EOFError:
         raise QueryError("query evaluation process died") from None
     finally:
         receive.close()
         child.kill()
         child.join()
-    if status == "ok":
-        return payload
-    raise payload
 
 
 def _child(send, store, sparql, options, max_rows) -> None:
+    send.send(("started", None))
     try:
         send.send(("ok", _evaluate(store, sparql, options, max_rows)))
     except QueryError as err:
