@@ -14,7 +14,7 @@ from functools import lru_cache
 from policykg.ingest.models import UnitMention
 from policykg.ingest.patterns import alternation, load_patterns
 from policykg.ingest.text import SENTENCE_END
-from policykg.ingest.units import find_mentions, mention, split_list
+from policykg.ingest.units import canonical, find_mentions, is_region_shape, mention, split_list
 
 BRACKET = re.compile(r"\(((?:[^()]|\([^()]*\))*)\)")
 
@@ -196,7 +196,6 @@ def _unlabelled(text, original, start, end, city, conv) -> Roles:
 
 
 def _all_units(items, city) -> bool:
-    from policykg.ingest.units import canonical, is_region_shape
     ok = 0
     for name, _, _ in items:
         canon = canonical(name, city)
@@ -279,7 +278,6 @@ def _cell_items(text: str, cell: list[tuple[int, int]], city) -> list[tuple[str,
 
 
 def _starts_unit(name: str, city) -> bool:
-    from policykg.ingest.units import canonical, is_region_shape
     canon = canonical(name, city)
     if canon.known or canon.kind == "collective" or is_region_shape(canon.name):
         return True

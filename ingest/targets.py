@@ -79,7 +79,7 @@ def _is_quantity(text: str, m: re.Match) -> bool:
         value = parse_number(m.group("cn"))
         follows = text[m.end():m.end() + 2]
         ends = not follows or follows[0] in "，,。；;、)）" or follows.startswith(("以上", "左右"))
-        return value is not None and value != 1 and ends and not _after_year(text, m)
+        return value is not None and value != 1 and ends and not _ordinal(text, m)
     before = text[m.start() - 1:m.start()] if m.start() else ""
     return not (before.isdigit() or before == "." or _ordinal(text, m))
 
@@ -88,9 +88,6 @@ def _ordinal(text: str, m: re.Match) -> bool:
     """第3项, 第二个: an ordinal names a position, not a quantity."""
     return text[max(0, m.start() - 1):m.start()] == "第"
 
-
-def _after_year(text: str, m: re.Match) -> bool:
-    return _ordinal(text, m)
 
 
 def _is_parameter(text: str, m: re.Match, clause: Piece) -> bool:
@@ -172,7 +169,7 @@ def _scaled(number: str, mult: str, money: bool) -> Decimal:
 
 def _comparator(text: str, m: re.Match, clause: Piece) -> str | None:
     data = _data()["comparators"]
-    after = text[_unit_end(m):clause.end]
+    after = text[m.end():clause.end]
     for word in sorted(data["after"], key=len, reverse=True):
         if after.startswith(word):
             return data["after"][word]
@@ -192,9 +189,6 @@ def _series_floor(text, m, clause, target, current):
         return ">="
     return current
 
-
-def _unit_end(m: re.Match) -> int:
-    return m.end()
 
 
 def _suffix_end(text: str, m: re.Match) -> int:
