@@ -13,6 +13,7 @@ that any store accepts; `/` inside a label is encoded too, keeping one segment p
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from policykg.graph.namespaces import ELI_BASE, ID_BASE
@@ -26,6 +27,7 @@ DOC_TYPES = {
 }
 
 
+@lru_cache(maxsize=65536)         # unit and place names repeat in every provision
 def segment(text: str) -> str:
     return quote(text.strip(), safe="-._~")
 

@@ -68,7 +68,8 @@ class _Graph:
             self._triples[Triple(_node(s), p, o)] = None
 
     def triples(self) -> list[Triple]:
-        return sorted(self._triples, key=str)
+        # Insertion order is already a function of the document alone (no sort needed).
+        return list(self._triples)
 
 
 def _node(s):

@@ -498,21 +498,22 @@ def glossary() -> dict[str, str]:
 def gloss_heading(heading: str) -> list[tuple[str, str | None]]:
     """Term-by-term gloss: longest glossary match at each position; what the glossary lacks
     is cut by jieba and returned as (word, None): Chinese, untranslated, never guessed."""
-    terms = glossary()
-    longest = max((len(k) for k in terms), default=1)
+    terms, pattern = _glossary_matcher()
     out: list[tuple[str, str | None]] = []
-    pending, i = "", 0
-    text = heading.strip()
-    while i < len(text):
-        hit = next((text[i: i + n] for n in range(min(longest, len(text) - i), 0, -1)
-                    if text[i: i + n] in terms), None)
-        if hit:
-            out += _uncovered(pending)
-            out.append((hit, terms[hit]))
-            pending, i = "", i + len(hit)
-        else:
-            pending, i = pending + text[i], i + 1
-    return out + _uncovered(pending)
+    text, at = heading.strip(), 0
+    # Alternatives longest first, so each match is the longest term starting there.
+    for m in pattern.finditer(text) if pattern else ():
+        out += _uncovered(text[at:m.start()])
+        out.append((m.group(0), terms[m.group(0)]))
+        at = m.end()
+    return out + _uncovered(text[at:])
+
+
+@lru_cache(maxsize=1)
+def _glossary_matcher() -> tuple[dict[str, str], re.Pattern | None]:
+    terms = glossary()
+    keys = sorted(terms, key=len, reverse=True)
+    return terms, (re.compile("|".join(re.escape(k) for k in keys)) if keys else None)
 
 
 def _uncovered(text: str) -> list[tuple[str, str | None]]:
@@ -547,11 +548,9 @@ def _gloss_terms(text: str, city: str | None) -> tuple[tuple[str, str | None], .
 
 def _place_pieces(text: str, city: str | None) -> list[tuple[str, str | None]]:
     """`text` cut at the known place names in it (文旅新区 stays whole, not 文旅 + 新区)."""
-    places = {**_known_places_any(), **_known_places(city)}
-    forms = sorted((f for f in places if len(f) >= 2), key=len, reverse=True)
-    if not forms:
+    places, pattern = _place_matcher(city)
+    if pattern is None:
         return [(text, None)]
-    pattern = re.compile("|".join(re.escape(f) for f in forms))
     pieces, at = [], 0
     for m in pattern.finditer(text.replace("(", "（").replace(")", "）")):
         if m.start() > at:
@@ -561,6 +560,15 @@ def _place_pieces(text: str, city: str | None) -> list[tuple[str, str | None]]:
     if at < len(text):
         pieces.append((text[at:], None))
     return pieces
+
+
+@lru_cache(maxsize=64)
+def _place_matcher(city: str | None) -> tuple[dict[str, Place], re.Pattern | None]:
+    """The places known in `city` and one regex of their forms, longest first (built once
+    per city: it has thousands of alternatives)."""
+    places = {**_known_places_any(), **_known_places(city)}
+    forms = sorted((f for f in places if len(f) >= 2), key=len, reverse=True)
+    return places, (re.compile("|".join(re.escape(f) for f in forms)) if forms else None)
 
 
 def _gloss_piece(text: str, city: str | None) -> list[tuple[str, str | None]]:
