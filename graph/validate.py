@@ -1,4 +1,9 @@
-"""SHACL validation (pyshacl) of the graphs the pipeline writes, against ontology/shapes.ttl."""
+"""SHACL validation of the graphs the pipeline writes, against ontology/shapes.ttl.
+
+`validate` is the gate every write passes: graph/shacl.py, the shapes compiled to Python
+(~0.1 s for a 17,000-triple document). `validate_reference` is pyshacl with RDFS inference
+(~4.5 s for the same document), the reference the fast gate is tested against.
+"""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -34,7 +39,14 @@ def to_rdflib(triples) -> rdflib.Graph:
 
 
 def validate(triples) -> tuple[bool, str]:
-    """(conforms, report text). RDFS inference over the ontology lets sh:class see subclasses."""
+    """(conforms, report text) from the fast gate."""
+    from policykg.graph.shacl import validate as fast
+    return fast(triples)
+
+
+def validate_reference(triples) -> tuple[bool, str]:
+    """(conforms, report text) from pyshacl. RDFS inference over the ontology lets sh:class
+    see subclasses, domains and ranges."""
     from pyshacl import validate as shacl
     conforms, _, report = shacl(to_rdflib(triples), shacl_graph=shapes_graph(),
                                 ont_graph=ontology_graph(), inference="rdfs", advanced=True)
