@@ -20,6 +20,7 @@ from policykg.graph.sparql_text import variable_name, with_values
 # Forking while another thread is inside Oxigraph could copy a held lock into the child,
 # which would then hang: every call into the store, and every fork, holds the store's lock.
 _FORK = multiprocessing.get_context("fork")
+BULK_MIN_QUADS = 10_000
 
 
 class EmbeddedStore:
@@ -71,7 +72,7 @@ class EmbeddedStore:
             if any(map(_has_blank, new)):
                 return self._drop_and_insert(name, new)
             if not self._store.contains_named_graph(name):
-                self._store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object, name) for t in new)
+                self._write_new(name, new)
                 return
             old = [q.triple for q in self._store.quads_for_pattern(None, None, None, name)]
             if any(map(_has_blank, old)):
@@ -83,6 +84,15 @@ class EmbeddedStore:
                      for verb, ts in (("DELETE", gone), ("INSERT", added)) if ts]
             if parts:
                 self._store.update(" ;\n".join(parts))
+
+    def _write_new(self, name, triples) -> None:
+        # bulk_extend writes sorted SST files and hands them to RocksDB in one atomic ingestion
+        # (Oxigraph >= 0.5.9 bulk loaders are atomic unless told otherwise): ~3.7x extend()'s
+        # speed on a 17,000-quad document, but with a fixed cost per call that makes it slower
+        # than extend() below ~10,000 quads (benchmarks/README.md, "store writes").
+        quads = [pyoxigraph.Quad(t.subject, t.predicate, t.object, name) for t in triples]
+        write = self._store.bulk_extend if len(quads) >= BULK_MIN_QUADS else self._store.extend
+        write(quads)
 
     def _drop_and_insert(self, name, triples) -> None:
         # Blank nodes cannot be matched across two parses (nor written in DELETE DATA).
