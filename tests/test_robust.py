@@ -79,6 +79,38 @@ def test_sigkill_midway_leaves_a_consistent_store_and_rerun_finishes(tmp_path):
     assert {g: q for g, q in graphs.items() if g != ONTOLOGY_GRAPH} == {g: q for g, (_, q) in clean.items()}
 
 
+BULK_WRITER = """
+import sys
+import pyoxigraph as ox
+from policykg.graph.store import open_store
+from policykg.graph.store_embedded import BULK_MIN_QUADS
+store = open_store(sys.argv[1])
+p = ox.NamedNode("http://example.org/p")
+for g in range(60):
+    triples = [ox.Triple(ox.NamedNode(f"http://example.org/s{g}-{i}"), p, ox.Literal(f"value {i}"))
+               for i in range(BULK_MIN_QUADS + 2000)]
+    store.replace_graph(f"http://example.org/g{g}", triples)
+    print(g, flush=True)
+"""
+
+
+def test_sigkill_during_bulk_writes_leaves_whole_graphs(tmp_path):
+    """Large new graphs go through Oxigraph's bulk loader: a kill while it writes leaves each
+    graph whole or absent."""
+    from policykg.graph.store_embedded import BULK_MIN_QUADS
+    proc = subprocess.Popen([sys.executable, "-c", BULK_WRITER, str(tmp_path / "store")],
+                            stdout=subprocess.PIPE, text=True)
+    done = [int(proc.stdout.readline()) for _ in range(5)]
+    time.sleep(0.05)                                   # most likely inside the next write
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    graphs = store_quads(tmp_path / "store")
+    assert {f"http://example.org/g{g}" for g in done} <= set(graphs)
+    assert len(graphs) < 60
+    for name, quads in graphs.items():
+        assert len(quads) == BULK_MIN_QUADS + 2000, name
+
+
 # --- (b) queries during re-ingest ----------------------------------------------------------
 def test_queries_are_answered_correctly_while_a_document_is_reingested(tmp_path):
     doc = tmp_path / "docs" / "moving.txt"
