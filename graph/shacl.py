@@ -182,15 +182,24 @@ class _Data:
 
 # --- constraint components --------------------------------------------------------------------
 def _check_node(data: _Data, shape: Shape, focus) -> list[Violation]:
-    """Violations of `shape` with `focus` as its focus node (a property shape walks its path)."""
+    return list(_violations(data, shape, focus))
+
+
+def _violations(data: _Data, shape: Shape, focus):
+    """Violations of `shape` with `focus` as its focus node (a property shape walks its path),
+    lazily: `conforms` stops at the first."""
     values = data.values(focus, shape.path) if shape.path else [focus]
-    out = [_violation(shape, focus, component, value, message)
-           for component, value, message in _value_checks(data, shape, values)]
+    if shape.path:
+        for component, message in _counts(data, shape, values):
+            yield _violation(shape, focus, component, None, message)
+    for component, test in _value_tests(shape):
+        for value in values:
+            if not test(data, value):
+                yield _violation(shape, focus, component, value, f"value fails sh:{component}")
     for prop in shape.properties:
-        out += _check_node(data, prop, focus)
+        yield from _violations(data, prop, focus)
     for constraint in shape.sparql:
-        out += _run_sparql(data, shape, constraint, focus)
-    return out
+        yield from _run_sparql(data, shape, constraint, focus)
 
 
 def conforms(data: _Data, shape: Shape, focus) -> bool:
@@ -198,56 +207,58 @@ def conforms(data: _Data, shape: Shape, focus) -> bool:
     memoised, because every fact's span is checked against pks:Span from its owner too."""
     key = (id(shape), focus)
     if key not in data.conforming:
-        data.conforming[key] = not _check_node(data, shape, focus)
+        data.conforming[key] = next(_violations(data, shape, focus), None) is None
     return data.conforming[key]
-
-
-def _value_checks(data: _Data, shape: Shape, values: list):
-    if shape.path:
-        yield from _counts(data, shape, values)
-    for value in values:
-        for component, failed in _each_value(data, shape, value):
-            if failed:
-                yield component, value, f"value fails sh:{component}"
 
 
 def _counts(data: _Data, shape: Shape, values: list):
     if shape.min_count is not None and len(values) < shape.min_count:
-        yield "minCount", None, f"fewer than {shape.min_count} values"
+        yield "minCount", f"fewer than {shape.min_count} values"
     if shape.max_count is not None and len(values) > shape.max_count:
-        yield "maxCount", None, f"more than {shape.max_count} values"
+        yield "maxCount", f"more than {shape.max_count} values"
     if shape.has_value is not None and shape.has_value not in values:
-        yield "hasValue", None, f"no value {shape.has_value}"
+        yield "hasValue", f"no value {shape.has_value}"
     if shape.unique_lang:
         langs = [v.language for v in values if isinstance(v, Literal) and v.language]
         if len(langs) != len(set(langs)):
-            yield "uniqueLang", None, "two values share a language tag"
+            yield "uniqueLang", "two values share a language tag"
     if shape.qualified is not None:
         sub, minimum = shape.qualified
         if sum(conforms(data, sub, v) for v in values) < minimum:
-            yield "qualifiedMinCount", None, f"fewer than {minimum} values conform to the qualified shape"
+            yield "qualifiedMinCount", f"fewer than {minimum} values conform to the qualified shape"
 
 
-def _each_value(data: _Data, shape: Shape, value):
-    """(component, failed) for every value-level constraint the shape has."""
+_TESTS: dict[int, tuple] = {}
+
+
+def _value_tests(shape: Shape) -> tuple:
+    """(component, test(data, value) -> ok) for each value-level constraint of the shape, built
+    once per shape so that checking a value runs only the constraints it has."""
+    tests = _TESTS.get(id(shape))
+    if tests is None:
+        tests = _TESTS[id(shape)] = tuple(_build_tests(shape))
+    return tests
+
+
+def _build_tests(shape: Shape):
     for cls in shape.classes:
-        yield "class", not data.is_instance(value, cls)
+        yield "class", lambda data, v, cls=cls: data.is_instance(v, cls)
     if shape.datatype is not None:
-        yield "datatype", not _has_datatype(value, shape.datatype.value)
+        yield "datatype", lambda data, v, dt=shape.datatype.value: _has_datatype(v, dt)
     if shape.language_in is not None:
-        yield "languageIn", not _language_in(value, shape.language_in)
+        yield "languageIn", lambda data, v, ranges=shape.language_in: _language_in(v, ranges)
     for sub in shape.nodes:
-        yield "node", not conforms(data, sub, value)
+        yield "node", lambda data, v, sub=sub: conforms(data, sub, v)
     if shape.in_values is not None:
-        yield "in", value not in shape.in_values
+        yield "in", lambda data, v, allowed=shape.in_values: v in allowed
     if shape.pattern is not None:
-        yield "pattern", isinstance(value, BlankNode) or not shape.pattern.search(value.value)
+        yield "pattern", lambda data, v, rx=shape.pattern: not isinstance(v, BlankNode) and bool(rx.search(v.value))
     if shape.any_of:
-        yield "or", not any(conforms(data, sub, value) for sub in shape.any_of)
+        yield "or", lambda data, v, subs=shape.any_of: any(conforms(data, sub, v) for sub in subs)
     if shape.node_kind_iri:
-        yield "nodeKind", not isinstance(value, NamedNode)
+        yield "nodeKind", lambda data, v: isinstance(v, NamedNode)
     if shape.min_inclusive is not None:
-        yield "minInclusive", not _at_least(value, shape.min_inclusive)
+        yield "minInclusive", lambda data, v, low=shape.min_inclusive: _at_least(v, low)
 
 
 def _has_datatype(value, datatype: str) -> bool:
@@ -281,13 +292,12 @@ def _violation(shape: Shape, focus, component: str, value, message: str) -> Viol
 
 
 # --- SHACL-SPARQL --------------------------------------------------------------------------
-def _run_sparql(data: _Data, shape: Shape, constraint: SparqlConstraint, focus) -> list[Violation]:
-    rows = _sparql_rows(data, constraint)
-    return [Violation(str(focus), "", "sh:sparql", str(value) if value is not None else "", constraint.message)
-            for this, value in rows if this == focus]
+def _run_sparql(data: _Data, shape: Shape, constraint: SparqlConstraint, focus):
+    for this, value in _sparql_rows(data, constraint).get(focus, ()):
+        yield Violation(str(focus), "", "sh:sparql", str(value) if value is not None else "", constraint.message)
 
 
-def _sparql_rows(data: _Data, constraint: SparqlConstraint) -> list[tuple]:
+def _sparql_rows(data: _Data, constraint: SparqlConstraint) -> dict:
     """The constraint's solutions over the whole document, once (then filtered per focus node):
     an in-memory Oxigraph store of just the triples its query can read."""
     cache = data.sparql_rows
@@ -302,5 +312,8 @@ def _sparql_rows(data: _Data, constraint: SparqlConstraint) -> list[tuple]:
                          if not isinstance(n, Literal))
         solutions = store.query(constraint.select, use_default_graph_as_union=True)
         has_value = any(v.value == "value" for v in solutions.variables)
-        cache[constraint] = [(row["this"], row["value"] if has_value else None) for row in solutions]
+        rows: dict = {}
+        for row in solutions:
+            rows.setdefault(row["this"], []).append((row["this"], row["value"] if has_value else None))
+        cache[constraint] = rows
     return cache[constraint]
