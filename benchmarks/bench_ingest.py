@@ -1,14 +1,15 @@
 """Ingest throughput against the floor nobody beats (read the files, run one regex scan).
 
-    python benchmarks/bench_ingest.py [--scales 10 1000] [--workers N] [--keep DIR] [--shacl-docs 10]
+    python benchmarks/bench_ingest.py [--scales 10 1000] [--workers N] [--keep DIR] [--stage-docs 20]
 
 For each scale: a seeded synthetic corpus (benchmarks/generate.py), then
   floor        read + decode + one regex pass over every text
   extract/1    the ingest stage (text -> provisions) on one core
   extract/N    the same with a process pool of N workers
-  ingest/1     extract + RDF + embedded store, one process (graph.load.ingest, SHACL off)
-  ingest/N     the same with N extraction workers and this process the single writer
-  +shacl/1     ingest/1 with the SHACL gate, on the first --shacl-docs documents only
+  ingest/1     extract + RDF + SHACL gate + embedded store, one process (graph.load.ingest,
+               what `policykg ingest` does)
+  ingest/N     the same with N workers (extract, RDF, SHACL) and this process the single writer
+  stage:*      where one process's time goes, per stage, over the first --stage-docs documents
 Printed: characters/s, provisions/s, time as a multiple of the floor, peak RSS of the
 process so far (run one scale per process for a per-scale peak: benchmarks/run_all.py does).
 """
@@ -52,7 +53,7 @@ def extract(paths: list[Path], workers: int) -> int:
         return sum(pool.map(_extract_one, paths, chunksize=max(1, len(paths) // (workers * 8))))
 
 
-def store_ingest(paths: list[Path], workers: int = 1, shacl: bool = False, keep: Path | None = None) -> int:
+def store_ingest(paths: list[Path], workers: int = 1, shacl: bool = True, keep: Path | None = None) -> int:
     """The graph stage's ingest into a fresh embedded store on disk; checks every file went in."""
     from policykg.graph.load import ingest
     from policykg.graph.store import open_store
@@ -70,6 +71,26 @@ def store_ingest(paths: list[Path], workers: int = 1, shacl: bool = False, keep:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return summary.provisions
+
+
+def stages(paths: list[Path]) -> dict[str, float]:
+    """Seconds per stage of one process's ingest: extract, RDF mapping, SHACL gate, store write."""
+    from policykg.graph.mapping import document_graph_iri, document_to_triples
+    from policykg.graph.store import open_store
+    from policykg.graph.validate import validate
+    from policykg.ingest.pipeline import extract_file
+    spent = dict.fromkeys(("extract", "RDF mapping", "SHACL gate", "store write"), 0.0)
+    with tempfile.TemporaryDirectory(prefix="bench-stages-") as tmp:
+        store = open_store(path=tmp)
+        for path in paths:
+            s, doc = timed(extract_file, path)
+            spent["extract"] += s
+            s, triples = timed(document_to_triples, doc)
+            spent["RDF mapping"] += s
+            spent["SHACL gate"] += timed(validate, triples)[0]
+            spent["store write"] += timed(store.replace_graph, document_graph_iri(doc), triples)[0]
+        store.close()
+    return spent
 
 
 def timed(fn, *args, **kwargs):
@@ -94,7 +115,7 @@ HEADER = ("| documents | step | seconds | M chars/s | provisions/s | × floor ti
           "|---:|---|---:|---:|---:|---:|---:|")
 
 
-def bench_scale(scale: int, workers: int, folder: Path, keep: Path | None, shacl_docs: int,
+def bench_scale(scale: int, workers: int, folder: Path, keep: Path | None, stage_docs: int,
                 quality_docs: int) -> None:
     paths = sorted(folder.glob("*.txt")) or generate(folder, scale)
     floor_s, (chars, _) = timed(floor, paths)
@@ -103,20 +124,17 @@ def bench_scale(scale: int, workers: int, folder: Path, keep: Path | None, shacl
     rows.append(("extract/1", one_s, provisions, chars))
     if workers > 1:
         rows.append((f"extract/{workers}", timed(extract, paths, workers)[0], provisions, chars))
-    rows.append(("ingest/1", timed(store_ingest, paths, 1)[0], provisions, chars))
+    rows.append(("ingest/1", timed(store_ingest, paths, 1, True)[0], provisions, chars))
     if workers > 1:
-        rows.append((f"ingest/{workers}", timed(store_ingest, paths, workers, keep=keep)[0], provisions, chars))
+        rows.append((f"ingest/{workers}", timed(store_ingest, paths, workers, True, keep=keep)[0], provisions, chars))
     elif keep:
-        store_ingest(paths, 1, keep=keep)
-    if shacl_docs:
-        sample = paths[:shacl_docs]
+        store_ingest(paths, 1, True, keep=keep)
+    if stage_docs:
+        sample = paths[:stage_docs]
         sample_chars = sum(len(p.read_text("utf-8")) for p in sample)
         sample_floor = timed(floor, sample)[0]
-        s, provs = timed(store_ingest, sample, 1, True)
-        rows.append((f"+shacl/1 ({len(sample)} docs)", s, provs, sample_chars, sample_floor))
-        if workers > 1:
-            s, provs = timed(store_ingest, sample, workers, True)
-            rows.append((f"+shacl/{workers} ({len(sample)} docs)", s, provs, sample_chars, sample_floor))
+        for step, seconds in stages(sample).items():
+            rows.append((f"stage: {step} ({len(sample)} docs)", seconds, None, sample_chars, sample_floor))
     for step, seconds, provs, n_chars, *own_floor in rows:
         base = own_floor[0] if own_floor else floor_s
         pps = f"{provs / seconds:,.0f}" if provs else ""
@@ -132,7 +150,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0, help="pool size (default: all cores)")
     parser.add_argument("--corpus", type=Path, help="folder holding (or to hold) the generated corpus of one scale")
     parser.add_argument("--keep", type=Path, help="keep the last ingested store here (one scale only)")
-    parser.add_argument("--shacl-docs", type=int, default=10, help="documents timed with the SHACL gate on")
+    parser.add_argument("--stage-docs", type=int, default=20, help="documents timed stage by stage")
     parser.add_argument("--quality-docs", type=int, default=50, help="score extraction up to this scale")
     parser.add_argument("--no-header", action="store_true")
     args = parser.parse_args()
@@ -142,7 +160,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for scale in args.scales:
             folder = args.corpus or Path(tmp) / str(scale)
-            bench_scale(scale, workers, folder, args.keep, min(args.shacl_docs, scale), args.quality_docs)
+            bench_scale(scale, workers, folder, args.keep, min(args.stage_docs, scale), args.quality_docs)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="stop at 1,000 documents")
     ap.add_argument("--scales", type=int, nargs="+")
     ap.add_argument("--work", type=Path, help="where corpora and stores go (default: a temporary folder)")
-    ap.add_argument("--shacl-docs", default="10")
+    ap.add_argument("--stage-docs", default="20")
     ap.add_argument("--seconds", default="10", help="load duration per server")
     args = ap.parse_args()
     scales = args.scales or ([10, 1000] if args.quick else [10, 1000, 10000])
@@ -47,7 +47,7 @@ def main() -> None:
         print("## Ingest\n", flush=True)
         for i, scale in enumerate(scales):
             run("bench_ingest.py", "--scales", str(scale), "--corpus", str(work / f"corpus-{scale}"),
-                "--keep", str(work / f"store-{scale}"), "--shacl-docs", args.shacl_docs,
+                "--keep", str(work / f"store-{scale}"), "--stage-docs", args.stage_docs,
                 *(["--no-header"] if i else []))
         print("\n## Named queries: embedded store vs rdflib\n", flush=True)
         for i, scale in enumerate(scales):
