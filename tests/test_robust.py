@@ -48,7 +48,7 @@ def test_sigkill_midway_leaves_a_consistent_store_and_rerun_finishes(tmp_path):
         item = prepare(path, shacl=False)
         clean[item.graph] = (path.name, set(item.triples))
     store_dir = tmp_path / "store"
-    proc = subprocess.Popen([POLICYKG, "ingest", str(tmp_path / "docs"), "--store", str(store_dir), "--skip-shacl"],
+    proc = subprocess.Popen([POLICYKG, "ingest", str(tmp_path / "docs"), "--store", str(store_dir)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     committed = []
     for line in proc.stderr:
@@ -72,7 +72,7 @@ def test_sigkill_midway_leaves_a_consistent_store_and_rerun_finishes(tmp_path):
         conforms, report = validate(documents[graph])
         assert conforms, report[:2000]
 
-    rerun = subprocess.run([POLICYKG, "ingest", str(tmp_path / "docs"), "--store", str(store_dir), "--skip-shacl"],
+    rerun = subprocess.run([POLICYKG, "ingest", str(tmp_path / "docs"), "--store", str(store_dir)],
                            capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     graphs = store_quads(store_dir)
@@ -122,7 +122,7 @@ def test_queries_are_answered_correctly_while_a_document_is_reingested(tmp_path)
     answers = {}
     for version in (v1, v2):                           # the two possible answers
         doc.write_bytes(version.read_bytes())
-        ingest(store, [doc], shacl=False)
+        ingest(store, [doc])
         answers[version.name + version.parent.name] = [{k: v.value for k, v in r.items()}
                                                       for r in run_named(store, "stats").rows]
     assert len({str(a) for a in answers.values()}) == 2
@@ -132,7 +132,7 @@ def test_queries_are_answered_correctly_while_a_document_is_reingested(tmp_path)
         i = 0
         while not stop.is_set():
             doc.write_bytes((v1, v2)[i % 2].read_bytes())
-            summary = ingest(store, [doc], shacl=False)
+            summary = ingest(store, [doc])
             if summary.failed:
                 errors.append(summary.failed)
             writes[0] += 1
@@ -194,7 +194,7 @@ def test_hostile_documents_fail_alone_in_one_line_and_touch_nothing_else(tmp_pat
     run = subprocess.run(
         [sys.executable, "-c", "import resource, sys; from policykg.cli import main; rc = main(sys.argv[1:]); "
          "print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)",
-         "ingest", *map(str, files.values()), "--store", str(store_dir), "--skip-shacl"],
+         "ingest", *map(str, files.values()), "--store", str(store_dir)],
         capture_output=True, text=True, timeout=600)
     err = run.stderr
     assert run.returncode in (0, 1) and "Traceback" not in err, err[-3000:]
