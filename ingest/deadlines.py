@@ -31,8 +31,15 @@ def _rx() -> dict:
 
 
 def is_past_sentence(text: str) -> bool:
+    past, future = _context_words()
+    return bool(past.search(text)) and not future.search(text)
+
+
+@lru_cache(maxsize=1)
+def _context_words() -> tuple[re.Pattern, re.Pattern]:
+    """The past/future word lists as one regex each (asked of every sentence)."""
     ctx = _rx()["data"]["context"]
-    return any(w in text for w in ctx["past"]) and not any(w in text for w in ctx["future"])
+    return tuple(re.compile("|".join(map(re.escape, ctx[k])) or "(?!)") for k in ("past", "future"))
 
 
 def find_deadlines(text: str, original: str, spans: list[tuple[int, int]],
