@@ -46,18 +46,28 @@ class Prepared:
     warnings: int = 0
     units: set[tuple] = field(default_factory=set)
     error: str | None = None
+    size: int = 0                  # number of triples
+    ntriples: bytes | None = None  # the triples as N-Triples, once they crossed a process boundary
 
     def __getstate__(self):
-        # Between processes the triples travel as N-Triples (parsed back in Rust), far cheaper
-        # than pickling thousands of term objects.
+        # Between processes the triples travel as N-Triples, far cheaper than pickling
+        # thousands of term objects; the writer hands them to the store as they are.
         state = dict(self.__dict__)
-        state["triples"] = pyoxigraph.serialize(self.triples, format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
+        state["ntriples"] = pyoxigraph.serialize(self.triples, format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
+        state["triples"] = None
         return state
 
-    def __setstate__(self, state):
-        data = state.pop("triples")
-        self.__dict__.update(state)
-        self.triples = [q.triple for q in pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_TRIPLES)]
+    def all_triples(self) -> list[pyoxigraph.Triple]:
+        if self.triples is None:
+            self.triples = [q.triple for q in pyoxigraph.parse(self.ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)]
+        return self.triples
+
+    def write_to(self, store: Store) -> None:
+        fast = getattr(store, "replace_graph_ntriples", None)   # the embedded store has it
+        if self.triples is None and fast is not None:
+            fast(self.graph, self.ntriples)
+        else:
+            store.replace_graph(self.graph, self.all_triples())
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -93,7 +103,8 @@ def prepare(path: Path, *, shacl: bool = True, overrides: dict | None = None) ->
         return Prepared(str(path), error=_one_line(err))
     return Prepared(
         str(path), document_graph_iri(doc), triples, len(doc.provisions), len(doc.warnings),
-        {(doc.meta.city, m.name) for p in doc.provisions for m in p.lead_units + p.responsible_units})
+        {(doc.meta.city, m.name) for p in doc.provisions for m in p.lead_units + p.responsible_units},
+        size=len(triples))
 
 
 def prepared(files: list[Path], *, shacl: bool = True, jobs: int = 1,
@@ -126,7 +137,7 @@ def ingest(store: Store, files: list[Path], *, shacl: bool = True, jobs: int = 1
     for i, (path, item) in enumerate(zip(files, prepared(files, shacl=shacl, jobs=jobs)), 1):
         if item.error is None:
             try:
-                store.replace_graph(item.graph, item.triples)
+                item.write_to(store)
             except Exception as err:  # noqa: BLE001 - the store refused this one; go on
                 item.error = _one_line(err)
         if item.error is not None:
@@ -136,7 +147,7 @@ def ingest(store: Store, files: list[Path], *, shacl: bool = True, jobs: int = 1
             continue
         _count(summary, item)
         if progress:
-            progress(i, len(files), path, f"{len(item.triples)} triples")
+            progress(i, len(files), path, f"{item.size} triples")
     return summary
 
 
@@ -156,7 +167,7 @@ def to_nquads(graph: str, triples) -> bytes:
 
 def write_nquads(out: Path, item: Prepared) -> Path:
     """The document's named graph as OUT/<name>.nq, written whole or not at all."""
-    return _write_atomic(out / nquads_name(item), to_nquads(item.graph, item.triples))
+    return _write_atomic(out / nquads_name(item), to_nquads(item.graph, item.all_triples()))
 
 
 def write_ontology_nquads(out: Path) -> Path:
@@ -187,7 +198,7 @@ def _check(triples) -> None:
 def _count(summary: Summary, item: Prepared) -> None:
     summary.documents += 1
     summary.provisions += item.provisions
-    summary.triples += len(item.triples)
+    summary.triples += item.size
     summary.warnings += item.warnings
     summary.units |= item.units
 

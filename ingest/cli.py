@@ -75,8 +75,8 @@ def run_nquads(args, overrides: dict) -> int:
             print(f"policykg extract: {path}: {item.error} (no N-Quads written)", file=sys.stderr)
             continue
         out = write_nquads(args.nquads, item)
-        quads += len(item.triples)
-        print(f"{path}\t{out}\t{len(item.triples)} quads\t{item.graph}")
+        quads += item.size
+        print(f"{path}\t{out}\t{item.size} quads\t{item.graph}")
     print(f"documents: {len(files) - failed}  quads: {quads}  failed: {failed}  -> {args.nquads}", file=sys.stderr)
     return 1 if failed else 0
 
