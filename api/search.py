@@ -219,7 +219,7 @@ def _occurrences(p: Provision, words: list[str]) -> list[tuple[int, int]]:
 
 def _reverse_glossary() -> dict[str, set[str]]:
     """English sense (lower case) -> the Chinese terms glossed with it; senses split at ; and ,."""
-    from policykg.ingest.english import glossary
+    from policykg.ingest.gloss import glossary
     out: dict[str, set[str]] = {}
     for zh, en in glossary().items():
         for sense in re.split(r"[;,]", en):

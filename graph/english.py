@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-from policykg.ingest.english import _tsv, gloss_line, gloss_terms, untranslated
+from policykg.ingest.english import _tsv
+from policykg.ingest.gloss import gloss_line, gloss_terms, untranslated
 from policykg.ingest.models import Deadline, Target
 from policykg.ingest.topics import topic_labels
 

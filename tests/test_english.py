@@ -109,14 +109,14 @@ def test_derivation_agrees_with_most_of_the_gazetteer():
 
 
 def test_heading_gloss_is_term_by_term_from_the_glossary():
-    from policykg.ingest.english import gloss_heading
+    from policykg.ingest.gloss import gloss_heading
     assert gloss_heading("壮大龙头企业") == [("壮大", "grow; strengthen"), ("龙头企业", "leading enterprises")]
     assert gloss_heading("抓实中药材种植") == [
         ("抓实", "consolidate"), ("中药材", "Chinese medicinal materials"), ("种植", "cultivation")]
 
 
 def test_heading_gloss_leaves_unknown_words_chinese_and_unmarked_by_english():
-    from policykg.ingest.english import gloss_heading
+    from policykg.ingest.gloss import gloss_heading
     gloss = gloss_heading("大渡口体外诊断产业集聚区")
     assert gloss[0] == ("大渡口", None)
     assert ("体外诊断", "in-vitro diagnostics") in gloss
@@ -124,7 +124,7 @@ def test_heading_gloss_leaves_unknown_words_chinese_and_unmarked_by_english():
 
 
 def test_most_heading_words_of_the_corpus_are_glossed(corpus_documents):
-    from policykg.ingest.english import gloss_heading
+    from policykg.ingest.gloss import gloss_heading
     terms = [t for d in corpus_documents.values() for p in d.provisions if p.heading
              for t in gloss_heading(p.heading)]
     glossed = sum(en is not None for _, en in terms)
