@@ -62,18 +62,17 @@ class _Graph:
 
     def __init__(self):
         self._triples: dict[Triple, None] = {}
+        self._nodes: dict[str, NamedNode] = {}   # a subject IRI is parsed once, not per triple
 
     def add(self, s, p, o) -> None:
         if o is not None:
-            self._triples[Triple(_node(s), p, o)] = None
+            if not isinstance(s, NamedNode):
+                s = self._nodes.get(s) or self._nodes.setdefault(s, NamedNode(s))
+            self._triples[Triple(s, p, o)] = None
 
     def triples(self) -> list[Triple]:
         # Insertion order is already a function of the document alone (no sort needed).
         return list(self._triples)
-
-
-def _node(s):
-    return s if isinstance(s, NamedNode) else NamedNode(s)
 
 
 def document_to_triples(doc: Document) -> list[Triple]:
