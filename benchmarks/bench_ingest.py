@@ -116,7 +116,7 @@ HEADER = ("| documents | step | seconds | M chars/s | provisions/s | × floor ti
 
 
 def bench_scale(scale: int, workers: int, folder: Path, keep: Path | None, stage_docs: int,
-                quality_docs: int) -> None:
+                quality_docs: int, ingest_up_to: int) -> None:
     paths = sorted(folder.glob("*.txt")) or generate(folder, scale)
     floor_s, (chars, _) = timed(floor, paths)
     rows = [("floor", floor_s, None, chars)]
@@ -124,11 +124,12 @@ def bench_scale(scale: int, workers: int, folder: Path, keep: Path | None, stage
     rows.append(("extract/1", one_s, provisions, chars))
     if workers > 1:
         rows.append((f"extract/{workers}", timed(extract, paths, workers)[0], provisions, chars))
-    rows.append(("ingest/1", timed(store_ingest, paths, 1, True)[0], provisions, chars))
-    if workers > 1:
-        rows.append((f"ingest/{workers}", timed(store_ingest, paths, workers, True, keep=keep)[0], provisions, chars))
-    elif keep:
-        store_ingest(paths, 1, True, keep=keep)
+    if scale <= ingest_up_to:
+        rows.append(("ingest/1", timed(store_ingest, paths, 1, True)[0], provisions, chars))
+        if workers > 1:
+            rows.append((f"ingest/{workers}", timed(store_ingest, paths, workers, True, keep=keep)[0], provisions, chars))
+        elif keep:
+            store_ingest(paths, 1, True, keep=keep)
     if stage_docs:
         sample = paths[:stage_docs]
         sample_chars = sum(len(p.read_text("utf-8")) for p in sample)
@@ -142,6 +143,9 @@ def bench_scale(scale: int, workers: int, folder: Path, keep: Path | None, stage
               f"{seconds / base:,.0f} | {peak_mb():.0f} |", flush=True)
     if scale <= quality_docs:
         print(f"| {scale:,} | quality vs generated | {quality(folder)} | | | | |", flush=True)
+    if scale > ingest_up_to:
+        print(f"| {scale:,} | ingest | not run above {ingest_up_to:,} documents (--ingest-up-to): "
+              "the store takes ~5 MB a document on disk | | | | |", flush=True)
 
 
 def main() -> None:
@@ -152,6 +156,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the last ingested store here (one scale only)")
     parser.add_argument("--stage-docs", type=int, default=20, help="documents timed stage by stage")
     parser.add_argument("--quality-docs", type=int, default=50, help="score extraction up to this scale")
+    parser.add_argument("--ingest-up-to", type=int, default=1000, help="largest scale ingested into a store")
     parser.add_argument("--no-header", action="store_true")
     args = parser.parse_args()
     workers = args.workers or os.cpu_count() or 1
@@ -160,7 +165,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for scale in args.scales:
             folder = args.corpus or Path(tmp) / str(scale)
-            bench_scale(scale, workers, folder, args.keep, min(args.stage_docs, scale), args.quality_docs)
+            bench_scale(scale, workers, folder, args.keep, min(args.stage_docs, scale), args.quality_docs,
+                        args.ingest_up_to)
 
 
 if __name__ == "__main__":

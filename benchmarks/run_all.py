@@ -39,6 +39,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, help="where corpora and stores go (default: a temporary folder)")
     ap.add_argument("--stage-docs", default="20")
     ap.add_argument("--seconds", default="10", help="load duration per server")
+    ap.add_argument("--ingest-up-to", type=int, default=1000,
+                    help="largest scale ingested into a store (queries and endpoint run on those only)")
     args = ap.parse_args()
     scales = args.scales or ([10, 1000] if args.quick else [10, 1000, 10000])
     print(f"Machine: {machine()}\n", flush=True)
@@ -48,13 +50,14 @@ def main() -> None:
         for i, scale in enumerate(scales):
             run("bench_ingest.py", "--scales", str(scale), "--corpus", str(work / f"corpus-{scale}"),
                 "--keep", str(work / f"store-{scale}"), "--stage-docs", args.stage_docs,
-                *(["--no-header"] if i else []))
+                "--ingest-up-to", str(args.ingest_up_to), *(["--no-header"] if i else []))
+        stored = [s for s in scales if s <= args.ingest_up_to]
         print("\n## Named queries: embedded store vs rdflib\n", flush=True)
-        for i, scale in enumerate(scales):
+        for i, scale in enumerate(stored):
             run("bench_queries.py", "--store", str(work / f"store-{scale}"), "--documents", str(scale),
                 *(["--no-header"] if i else []))
         print("\n## Endpoint under load: policykg serve vs oxigraph serve\n", flush=True)
-        for i, scale in enumerate(scales):
+        for i, scale in enumerate(stored):
             run("bench_endpoint.py", "--store", str(work / f"store-{scale}"), "--documents", str(scale),
                 "--seconds", args.seconds, *(["--no-header"] if i else []))
     print("\n## Draft check\n\n```", flush=True)
