@@ -14,6 +14,7 @@ from typing import Iterable, Mapping, Protocol, Sequence
 import pyoxigraph
 
 DEFAULT_PATH = "./data"
+SERVER_KINDS = ("oxigraph", "virtuoso")   # remote layouts and dialects (graph/store_remote.py)
 
 
 @dataclass
@@ -67,7 +68,7 @@ def open_store(path: str | None = None, endpoint: str | None = None, *, read_onl
     """A remote store when `endpoint` is given, else the embedded store at `path`.
 
     `open_store()` alone is an in-memory store (tests); the CLI passes DEFAULT_PATH explicitly.
-    Remote options (update_url, graph_store_url, union, auth) go to RemoteStore.
+    Remote options (server_kind, update_url, graph_store_url, union, auth) go to RemoteStore.
     """
     if endpoint:
         from policykg.graph.store_remote import RemoteStore
