@@ -17,6 +17,9 @@ def register(sub) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--store", metavar="PATH", help="embedded store folder (default: ./data)")
     where.add_argument("--endpoint", metavar="URL", help="use a remote SPARQL 1.1 server instead")
+    p.add_argument("--server-kind", choices=("oxigraph", "virtuoso"),
+                   help="with --endpoint: the server's URL layout and dialect (default oxigraph: /query "
+                        "/update /store; virtuoso: query and update at /sparql, graphs through SPARQL Update)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--update-token", metavar="TOKEN", default=os.environ.get(TOKEN_ENV) or None,
@@ -53,6 +56,8 @@ def run_serve(args) -> int:
 
     if args.query_timeout <= 0 or args.max_rows <= 0:
         raise UserError("--query-timeout and --max-rows must be positive")
+    if args.server_kind and not args.endpoint:
+        raise UserError("--server-kind goes with --endpoint")
     if args.ingest and args.endpoint:
         raise UserError("--ingest writes to the embedded store; load a remote store with its own tools")
     ingest = _ingest_function() if args.ingest else None
@@ -60,7 +65,8 @@ def run_serve(args) -> int:
         raise UserError("--ingest: the graph stage has no ingest function yet; "
                         "load the store with `policykg` graph commands first")
     try:
-        store = open_store(endpoint=args.endpoint) if args.endpoint else open_store(args.store or DEFAULT_PATH)
+        store = (open_store(endpoint=args.endpoint, server_kind=args.server_kind or "oxigraph") if args.endpoint
+                 else open_store(args.store or DEFAULT_PATH))
     except StoreUnavailable as err:
         raise UserError(str(err)) from err
     if ingest:

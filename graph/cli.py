@@ -12,7 +12,7 @@ import pyoxigraph
 
 from policykg.errors import UserError
 from policykg.graph.namespaces import PREFIXES
-from policykg.graph.store import DEFAULT_PATH, QueryError, StoreUnavailable, open_store
+from policykg.graph.store import DEFAULT_PATH, SERVER_KINDS, QueryError, StoreUnavailable, open_store
 
 EXPORT_FORMATS = ("ttl", "nq", "jsonld", "graphml", "csv")
 
@@ -56,15 +56,24 @@ def _unavailable_is_user_error(func):
     return run
 
 
+SERVER_KIND_HELP = ("with --endpoint: the server's URL layout and dialect (default oxigraph: /query /update "
+                    "/store; virtuoso: query and update at /sparql, graphs through SPARQL Update)")
+
+
 def _store_args(p) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--store", default=DEFAULT_PATH, help=f"embedded store folder (default {DEFAULT_PATH})")
     where.add_argument("--endpoint", help="SPARQL 1.1 server base or query URL (Oxigraph layout: /query /update /store)")
+    p.add_argument("--server-kind", choices=SERVER_KINDS, help=SERVER_KIND_HELP)
 
 
 def _open(args, read_only: bool = False):
     """Reading commands open a read-only snapshot, so they work beside a running server."""
-    return open_store(None if args.endpoint else args.store, endpoint=args.endpoint, read_only=read_only)
+    if args.server_kind and not args.endpoint:
+        raise UserError("--server-kind goes with --endpoint")
+    options = {"server_kind": args.server_kind} if args.server_kind else {}
+    return open_store(None if args.endpoint else args.store, endpoint=args.endpoint, read_only=read_only,
+                      **options)
 
 
 # --- ingest ------------------------------------------------------------------------------
