@@ -1,4 +1,5 @@
-"""A throw-away `oxigraph serve` on 127.0.0.1 for tests (and for trying the remote store)."""
+"""Throw-away SPARQL servers on 127.0.0.1 for tests (and for trying the remote store):
+`oxigraph serve`, and Virtuoso when the Debian package `virtuoso-opensource` is installed."""
 from __future__ import annotations
 
 import contextlib
@@ -36,6 +37,95 @@ def oxigraph_server(binary: str | None = None, startup: float = 20.0):
             yield base
         finally:
             stop(process)
+
+
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+CaseMode = 2
+DirsAllowed = ., {dir}
+NumberOfBuffers = 4000
+MaxDirtyBuffers = 3000
+ThreadsPerQuery = 2
+MaxClientConnections = 8
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {dir}
+ServerThreads = 8
+MaxClientConnections = 8
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 30
+"""
+
+# What the anonymous /sparql user needs to write: SPARQL Update rights (reading is allowed).
+VIRTUOSO_GRANTS = 'GRANT SPARQL_UPDATE TO "SPARQL";'
+
+
+def virtuoso_binaries() -> tuple[str, str] | None:
+    """(virtuoso-t, isql-vt) when both are installed (Debian: virtuoso-opensource)."""
+    server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    return (server, isql) if server and isql else None
+
+
+@contextlib.contextmanager
+def virtuoso_server(startup: float = 60.0):
+    """Yields the SPARQL endpoint URL (query and update: http://127.0.0.1:PORT/sparql) of a
+    fresh Virtuoso whose database lives in a temporary folder; gone at exit."""
+    binaries = virtuoso_binaries()
+    if binaries is None:
+        raise RuntimeError("virtuoso-t not found (apt-get install virtuoso-opensource)")
+    server, isql = binaries
+    sql_port, http_port = _free_port(), _free_port()
+    with tempfile.TemporaryDirectory(prefix="policykg-virtuoso-") as data:
+        ini = Path(data) / "virtuoso.ini"
+        ini.write_text(VIRTUOSO_INI.format(dir=data, sql_port=sql_port, http_port=http_port))
+        console = Path(data) / "console.log"      # a file, not a pipe nobody reads while tests run
+        with console.open("wb") as out:
+            process = subprocess.Popen([server, "+foreground", "+configfile", str(ini)], cwd=data,
+                                       stdout=out, stderr=subprocess.STDOUT)
+        try:
+            endpoint = f"http://127.0.0.1:{http_port}/sparql"
+            _wait_virtuoso(endpoint, process, console, startup)
+            grant = [isql, f"127.0.0.1:{sql_port}", "dba", "dba", f"exec={VIRTUOSO_GRANTS}"]
+            done = subprocess.run(grant, capture_output=True, timeout=30, text=True)
+            if done.returncode != 0 or "Error" in done.stdout + done.stderr:
+                raise RuntimeError(f"virtuoso: {VIRTUOSO_GRANTS} failed: {done.stdout}{done.stderr}")
+            yield endpoint
+        finally:
+            stop(process)
+
+
+def _wait_virtuoso(endpoint: str, process: subprocess.Popen, console: Path, startup: float) -> None:
+    """Until the HTTP /sparql answers (a new database takes a few seconds to create)."""
+    deadline = time.monotonic() + startup
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"virtuoso exited: {console.read_text(errors='replace')[-2000:]}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(endpoint, params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"virtuoso did not answer on {endpoint} within {startup} s: "
+                       f"{console.read_text(errors='replace')[-2000:]}")
 
 
 def stop(process: subprocess.Popen, grace: float = 10) -> None:

@@ -15,3 +15,14 @@ def corpus_documents():
     """The five bundled documents, extracted once per test session."""
     from policykg.ingest.pipeline import extract_file
     return {p.name: extract_file(p) for p in sorted(CORPUS.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def virtuoso_endpoint():
+    """A Virtuoso on 127.0.0.1 started once per session; its /sparql URL. Skips without the
+    Debian package virtuoso-opensource (`make test` installs it)."""
+    from policykg.graph.testing import virtuoso_binaries, virtuoso_server
+    if virtuoso_binaries() is None:
+        pytest.skip("Virtuoso not installed (apt-get install virtuoso-opensource)")
+    with virtuoso_server() as endpoint:
+        yield endpoint
