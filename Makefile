@@ -35,13 +35,15 @@ web-assets:
 	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; \
 	elif [ -f package.json ]; then npm install --no-audit --no-fund --loglevel=error; fi
 
-# Headless Chromium for the browser test of the page (Debian packages; CJK fonts so the
-# screenshots show Chinese).
+# Headless Chromium for the browser test of the page, and Virtuoso for the remote-store tests
+# (Debian packages; CJK fonts so the screenshots show Chinese). The tests start their own
+# Virtuoso, so the service the package may start is stopped (one that was there is left alone).
 browser:
-	@{ command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/opentype/noto ]; } || { \
-	  (command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && SUDO=sudo || SUDO=""; \
-	   $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null) \
-	  || echo "warning: could not install chromium; the browser test will say why it skipped"; }
+	@{ command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/opentype/noto ] && command -v virtuoso-t >/dev/null 2>&1; } || { \
+	  (command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && SUDO=sudo || SUDO=""; HAD_VIRTUOSO=$$(command -v virtuoso-t); \
+	   $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk virtuoso-opensource >/dev/null \
+	   && { [ -n "$$HAD_VIRTUOSO" ] || $$SUDO service virtuoso-opensource-7 stop >/dev/null 2>&1 || true; }) \
+	  || echo "warning: could not install chromium or virtuoso; the browser and Virtuoso tests will say why they skipped"; }
 
 clean:
 	rm -rf $(VENV) $(STORE) node_modules
