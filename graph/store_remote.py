@@ -209,10 +209,10 @@ class _Virtuoso:
         if named_graphs is None:
             defines += [f"define input:named-graph-exclude <{g}>"
                         for g in [*self.system_graphs(), self.DEFAULT_GRAPH]]
-        return "\n".join([*defines, text])
+        return " ".join([*defines, text])     # on the first line: the server's line numbers hold
 
     def update_text(self, text: str) -> str:
-        return f"define input:default-graph-uri <{self.DEFAULT_GRAPH}>\n{text}"
+        return f"define input:default-graph-uri <{self.DEFAULT_GRAPH}> {text}"
 
     def outcome(self, outcome: QueryOutcome, response: httpx.Response) -> QueryOutcome:
         cap = response.headers.get("x-sparql-maxrows", "")
