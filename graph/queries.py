@@ -6,6 +6,17 @@ Header lines (before the query):
     # param: NAME TYPE [optional] -- description
 TYPE is string | date | decimal | integer | year | iri. PREFIX lines come from
 graph/namespaces.py, so no .rq file repeats the base namespace.
+
+Where a parameter goes: a query names it in a VALUES block of UNDEFs at the place it should
+act (`VALUES (?city ?name) { (UNDEF UNDEF) }`, usually inside the subquery that starts the
+evaluation); a given value replaces its UNDEF there, rendered by pyoxigraph's escaping
+serializer, so the engine meets it as a constant before any other pattern. Unbound, the text
+runs as written (the page's editor and any SPARQL client show and run the same query). A
+parameter with no such block is joined at the top of the WHERE group (Store.query bindings).
+The page parameters `limit` and `offset` (integer) replace the numbers of the query's
+`LIMIT n OFFSET m` clause (the numbers written are the defaults; a LIMIT without OFFSET is left
+alone: a hint to the planner). A query that returns every row unless asked for a page
+(all_duties, the export table) marks where the clause goes with a `# page` line instead.
 """
 from __future__ import annotations
 
@@ -20,10 +31,18 @@ import pyoxigraph
 from policykg import data_path
 from policykg.errors import UserError
 from policykg.graph.namespaces import XSD, prefix_block
+from policykg.graph.sparql_text import render_term
 from policykg.graph.store import QueryOutcome, Store
 
 _PARAM = re.compile(r"#\s*param:\s*(\w+)\s+(\w+)(\s+optional)?\s*(?:--\s*(.*))?$")
 _TITLE = re.compile(r"#\s*title@(en|zh):\s*(.*)$")
+# `VALUES (?a ?b) { (UNDEF UNDEF) }`: where a query wants its parameters bound.
+_PARAM_VALUES = re.compile(r"\bVALUES\s*\(((?:\s*[?$]\w+)+)\s*\)\s*\{\s*\(((?:\s*UNDEF)+)\s*\)\s*\}", re.I)
+_PAGE = re.compile(r"\b(LIMIT)(\s+)(\d+)(\s+)(OFFSET)(\s+)(\d+)\b", re.I)
+_QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>')
+_PAGE_MARK = re.compile(r"^([ \t]*)#[ \t]*page[ \t]*$", re.M)
+PAGE_PARAMS = {"limit": "LIMIT", "offset": "OFFSET"}
+MAX_LIMIT = 10_000
 
 
 @dataclass
@@ -102,6 +121,59 @@ def _typed(text: str, datatype: str) -> pyoxigraph.Literal:
     return pyoxigraph.Literal(text, datatype=pyoxigraph.NamedNode(XSD + datatype))
 
 
+def prepare(query: NamedQuery, params: dict[str, str]) -> tuple[str, dict[str, pyoxigraph.Term]]:
+    """The query's text with the given parameters in place, and the bindings left for the store
+    (parameters the text has no VALUES block for)."""
+    terms = bind_params(query, params)
+    sparql, placed = _fill_values(query.sparql, terms)
+    page = {name: _page_number(name, terms[name]) for name in PAGE_PARAMS if name in terms}
+    for name, number in page.items():
+        sparql = _set_page(sparql, PAGE_PARAMS[name], number)
+        placed.add(name)
+    clause = " ".join(f"{PAGE_PARAMS[name]} {number}" for name, number in page.items())
+    sparql = _PAGE_MARK.sub(lambda m: m.group(1) + clause if clause else m.group(0), sparql)
+    return sparql, {k: v for k, v in terms.items() if k not in placed}
+
+
+def _fill_values(sparql: str, terms: dict[str, pyoxigraph.Term]) -> tuple[str, set[str]]:
+    placed: set[str] = set()
+
+    def fill(m: re.Match) -> str:
+        if _in_comment(sparql, m.start()):
+            return m.group(0)
+        names = [v[1:] for v in m.group(1).split()]
+        placed.update(n for n in names if n in terms)
+        values = " ".join(render_term(terms[n]) if n in terms else "UNDEF" for n in names)
+        return f"VALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }}"
+
+    return _PARAM_VALUES.sub(fill, sparql), placed
+
+
+def _set_page(sparql: str, keyword: str, number: int) -> str:
+    """The page clause is a `LIMIT n OFFSET m` pair (a lone LIMIT is not a page: a planner hint)."""
+    def put(m: re.Match) -> str:
+        if _in_comment(sparql, m.start()):
+            return m.group(0)
+        parts = list(m.groups())
+        parts[2 if keyword == "LIMIT" else 6] = str(number)
+        return "".join(parts)
+    return _PAGE.sub(put, sparql)
+
+
+def _in_comment(text: str, at: int) -> bool:
+    line = text[text.rfind("\n", 0, at) + 1:at]
+    return "#" in _QUOTED.sub("", line)
+
+
+def _page_number(name: str, term: pyoxigraph.Term) -> int:
+    number = int(term.value)
+    if number < (1 if name == "limit" else 0) or (name == "limit" and number > MAX_LIMIT):
+        bounds = f"1 to {MAX_LIMIT:,}" if name == "limit" else "0 or more"
+        raise UserError(f"parameter {name}: {number} is out of range ({bounds})")
+    return number
+
+
 def run_named(store: Store, name: str, params: dict[str, str] | None = None, **options) -> QueryOutcome:
     query = load_query(name)
-    return store.query(query.sparql, bindings=bind_params(query, params or {}), **options)
+    sparql, bindings = prepare(query, params or {})
+    return store.query(sparql, bindings=bindings, **options)
