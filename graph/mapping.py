@@ -16,6 +16,7 @@ from pathlib import PurePath
 from pyoxigraph import Literal, NamedNode, Triple
 
 from policykg.graph import english, iris
+from policykg.graph.derived import derived_triples
 from policykg.graph.namespaces import BASE, dct, eli, oa, org, pkg, prov, rdf, rdfs, skos, time, xsd
 from policykg.graph.metrics import metric_key
 from policykg.graph.units import UnitResolver
@@ -87,7 +88,7 @@ def document_to_triples(doc: Document) -> list[Triple]:
         _provision(g, doc, doc_iri, provision, order, units)
         _english_rendering(g, doc, doc_iri, provision, units, own_text(doc, provision, children))
     units.write(g)
-    return g.triples()
+    return (triples := g.triples()) + derived_triples(triples)
 
 
 # --- document --------------------------------------------------------------------------------

@@ -1,0 +1,162 @@
+"""Derived triples: keys and counts computed from one document's own triples at ingest, so a
+named query (queries/*.rq) reads one precomputed value where it would otherwise join every
+task to its provision, compare strings pairwise, or scan the whole store.
+
+A pure function of the document's triples (no store, no clock): re-ingesting a document gives
+the same derived triples, and they live in the document's own named graph, so replacing or
+deleting the document replaces or deletes them with it. graph/mapping.document_to_triples adds
+them at the end. What is written (ontology/policykg.ttl has the labels):
+
+- `pkg:documentKey` (xsd:integer) on the document: a number that sorts documents by the year
+  in their IRI (eli/{city}/{year}/…, 0 when undated), then in a fixed order of their own (a
+  hash of the IRI). Oxigraph 0.5 decodes IRIs and long strings again on every comparison of an
+  ORDER BY, ~100x slower than comparing numbers, so the queries sort on numbers like this one.
+- `pkg:taskSortKey`, `pkg:dutySortKey`, `pkg:targetSortKey` (xsd:decimal) on every Task,
+  DutyAssignment and Target: the document key, then the place in the document's reading order
+  as the fraction (the provision's `pkg:order`; for an assignment then lead before responsible,
+  implied before stated and the position the unit is listed at; for a target its number in the
+  provision). Sorting on one of them gives documents in turn, each in reading order, and a
+  document's rows come from one scan of its graph, without a join per row to the provision.
+- `pkg:headingKey` on every Task with a heading and `pkg:cityMetricKey` on every Target: the
+  heading without spaces, punctuation and quotes (做“活”中医药市场 -> 做活中医药市场), or the
+  target's `pkg:metricKey`, after the city region's IRI and a space, so equal keys are always in
+  one city and can be looked up in the index. `pkg:headingKeyPart` and `pkg:metricKeyPart`
+  carry, the same way, the key itself and each of its beginnings and ends of 4 characters or
+  more: two keys where one begins or ends with the other (市级以上中药材专业合作社 /
+  中药材专业合作社) meet where one's key is a part of the other, which an index finds, where
+  CONTAINS over every pair of targets of a city does not. (All substrings would also catch a
+  key inside the middle of another, at ~60 triples for a 30-character metric.)
+- per document, `pkg:provisionCount`, `pkg:taskCount`, `pkg:targetCount`, `pkg:deadlineCount`
+  and `pkg:tripleCount` (the graph's triples, these included): what `stats` sums.
+- per bearer of a task of the document, in the document's graph, the numbers of distinct tasks
+  of this document it bears as a stated duty (`pkg:dutiesInDocument`), stated lead
+  (`pkg:leadsInDocument`), stated responsible unit (`pkg:sharedInDocument`) and implied lead
+  (`pkg:impliedLeadsInDocument`): statements about the unit in the context of one document,
+  read with `GRAPH ?document`. A task belongs to one document, so they add up across documents
+  to what `units_by_duties` ranks, one short scan per count instead of a join over every
+  assignment of the store.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from decimal import Decimal, localcontext
+from typing import Iterable
+from urllib.parse import unquote
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from policykg.graph.namespaces import ELI_BASE, pkg, rdf, xsd
+
+ROLE_RANK = {pkg.LeadRole: 0, pkg.ResponsibleRole: 5000}
+BASIS_RANK = {pkg.Implied: 0, pkg.Stated: 2500}
+ORDER_STEP = 10_000                   # below a provision's order: role, basis, position / target number
+FRACTION = Decimal(10) ** -15         # reading order below the document key (< 10^5 provisions)
+HASH_SPAN = 10 ** 15                  # year x 10^15 + hash: fits an xsd:integer (64 bits in Oxigraph)
+PART_MIN = 4                          # containment counts for keys of 4+ characters (the queries' rule)
+_NOISE = re.compile(r"[\s\u3000“”\"'‘’「」『』《》〈〉（）()【】\[\]，,。.;；:：、！!？?·…—\-]")
+
+
+def heading_key(heading: str) -> str:
+    """A heading as a comparison key: no spaces, punctuation or quotes."""
+    return _NOISE.sub("", heading)
+
+
+def key_parts(key: str) -> set[str]:
+    """The key, and each of its beginnings and ends of PART_MIN characters or more."""
+    return {key} | {key[:n] for n in range(PART_MIN, len(key))} | {key[-n:] for n in range(PART_MIN, len(key))}
+
+
+def document_key(document_iri: str) -> int:
+    """The year of the IRI's {year} segment (0 when undated) x 10^15, plus a stable hash of the IRI."""
+    parts = document_iri[len(ELI_BASE):].split("/") if document_iri.startswith(ELI_BASE) else []
+    year = unquote(parts[1]) if len(parts) > 1 else ""
+    digest = int.from_bytes(hashlib.blake2b(document_iri.encode("utf-8"), digest_size=8).digest(), "big")
+    return (int(year) if year.isdigit() and len(year) == 4 else 0) * HASH_SPAN + digest % HASH_SPAN
+
+
+def derived_triples(triples: Iterable[Triple]) -> list[Triple]:
+    """The derived triples of one document's graph (its mapped triples in, extra triples out)."""
+    by_predicate: dict[NamedNode, list[Triple]] = {}
+    typed: dict[NamedNode, list] = {}
+    count = 0
+    for t in triples:
+        count += 1
+        by_predicate.setdefault(t.predicate, []).append(t)
+        if t.predicate == rdf.type:
+            typed.setdefault(t.object, []).append(t.subject)
+    documents = set(typed.get(pkg.PolicyDocument, ()))
+    if len(documents) != 1:
+        return []
+    (document,) = documents
+
+    def values(predicate) -> dict:
+        return {t.subject: t.object for t in by_predicate.get(predicate, ())}
+
+    doc_key = document_key(document.value)
+    city = values(pkg.city).get(document)
+    order = {s: int(o.value) for s, o in values(pkg.order).items()}
+    out: list[Triple] = [Triple(document, pkg.documentKey, _integer(doc_key))]
+
+    def keyed(subject, key_prop, part_prop, key: str) -> None:
+        if city is None or not key:
+            return
+        out.append(Triple(subject, key_prop, Literal(f"{city.value} {key}")))
+        out.extend(Triple(subject, part_prop, Literal(f"{city.value} {part}")) for part in sorted(key_parts(key)))
+
+    stated_in, provision_heading = values(pkg.statedIn), values(pkg.heading)
+    task_rank = {}
+    for task in sorted(set(typed.get(pkg.Task, ())), key=lambda n: n.value):
+        provision = stated_in.get(task)
+        task_rank[task] = order.get(provision, 0) * ORDER_STEP
+        out.append(Triple(task, pkg.taskSortKey, _sort_key(doc_key, task_rank[task])))
+        if (heading := provision_heading.get(provision)) is not None:
+            keyed(task, pkg.headingKey, pkg.headingKeyPart, heading_key(heading.value))
+
+    metric_key = values(pkg.metricKey)
+    for provision, target in ((t.subject, t.object) for t in by_predicate.get(pkg.hasTarget, ())):
+        number = int(target.value.rsplit("-", 1)[-1]) if target.value.rsplit("-", 1)[-1].isdigit() else 0
+        rank = order.get(provision, 0) * ORDER_STEP + min(number, ORDER_STEP - 1)
+        out.append(Triple(target, pkg.targetSortKey, _sort_key(doc_key, rank)))
+        if (key := metric_key.get(target)) is not None:
+            keyed(target, pkg.cityMetricKey, pkg.metricKeyPart, key.value)
+
+    task_of, role, basis, position, bearer = (values(p) for p in (pkg.task, pkg.role, pkg.basis, pkg.position, pkg.bearer))
+    tallies: dict[NamedNode, dict[str, set]] = {}
+    for a in sorted(set(typed.get(pkg.DutyAssignment, ())), key=lambda n: n.value):
+        task = task_of.get(a)
+        rank = (task_rank.get(task, 0) + ROLE_RANK.get(role.get(a), 0) + BASIS_RANK.get(basis.get(a), 0)
+                + (min(int(position[a].value), 2499) if a in position else 0))
+        out.append(Triple(a, pkg.dutySortKey, _sort_key(doc_key, rank)))
+        unit = bearer.get(a)
+        if unit is None or task is None:
+            continue
+        tally = tallies.setdefault(unit, {"duty": set(), "lead": set(), "shared": set(), "implied": set()})
+        if basis.get(a) == pkg.Stated:
+            tally["duty"].add(task)
+            tally["lead" if role.get(a) == pkg.LeadRole else "shared"].add(task)
+        elif basis.get(a) == pkg.Implied:
+            tally["implied"].add(task)
+
+    for unit in sorted(tallies, key=lambda n: n.value):
+        for prop, kind in ((pkg.dutiesInDocument, "duty"), (pkg.leadsInDocument, "lead"),
+                           (pkg.sharedInDocument, "shared"), (pkg.impliedLeadsInDocument, "implied")):
+            out.append(Triple(unit, prop, _integer(len(tallies[unit][kind]))))
+
+    for prop, cls in ((pkg.provisionCount, pkg.Provision), (pkg.taskCount, pkg.Task),
+                      (pkg.targetCount, pkg.Target), (pkg.deadlineCount, pkg.Deadline)):
+        out.append(Triple(document, prop, _integer(len(set(typed.get(cls, ()))))))
+    out.append(Triple(document, pkg.tripleCount, _integer(count + len(out) + 1)))
+    return out
+
+
+def _sort_key(doc_key: int, rank: int) -> Literal:
+    """doc_key.rank as a canonical xsd:decimal (what stores give back)."""
+    with localcontext() as ctx:
+        ctx.prec = 40                 # 19 digits of key + 15 of fraction: no rounding
+        text = format((doc_key + rank * FRACTION).normalize(), "f")
+    return Literal(text, datatype=xsd.decimal)
+
+
+def _integer(n: int) -> Literal:
+    return Literal(str(n), datatype=xsd.integer)
