@@ -8,7 +8,7 @@ import pytest
 from conftest import CORPUS, GOLD
 from policykg.errors import UserError
 from policykg.graph.load import ingest
-from policykg.graph.queries import load_query, query_names, run_named
+from policykg.graph.queries import MAX_LIMIT, load_query, prepare, query_names, run_named
 from policykg.graph.store import open_store
 from policykg.graph.testing import oxigraph_server
 
@@ -52,6 +52,13 @@ def remote():
 
 
 def rows(store, query_name, **params):
+    """Every row: a query that pages is asked for one page as long as the answer."""
+    if "limit" in {p.name for p in load_query(query_name).params}:
+        params.setdefault("limit", str(MAX_LIMIT))
+    return page(store, query_name, **params)
+
+
+def page(store, query_name, **params):
     return [{k: v.value for k, v in r.items()} for r in run_named(store, query_name, params).rows]
 
 
@@ -221,11 +228,34 @@ def test_bad_parameters_are_user_errors(embedded):
     assert rows(embedded, "unit_duties", name='市商务局" } UNION { ?a ?b ?c') == []
 
 
+def test_parameters_are_constants_in_the_text_and_pages_are_numbers(embedded):
+    text, left = prepare(load_query("unit_duties"), {"name": '市"商务局', "city": "巴中市", "limit": "5", "offset": "10"})
+    assert 'VALUES (?name) { ("市\\"商务局") }' in text and 'VALUES (?city) { ("巴中市") }' in text
+    assert "LIMIT 5 OFFSET 10" in text and "LIMIT 100000 " in text and left == {}     # a lone LIMIT is a hint
+    text, _ = prepare(load_query("unit_duties"), {"name": "x"})
+    assert "LIMIT 100 OFFSET 0" in text and "VALUES (?city) { (UNDEF) }" in text
+    for bad in ({"limit": "0"}, {"limit": str(MAX_LIMIT + 1)}, {"offset": "-1"}, {"limit": "ten"}):
+        with pytest.raises(UserError, match="limit|offset"):
+            run_named(embedded, "leads_by_city", bad)
+
+
+def test_pages_cut_one_total_order(embedded):
+    full = rows(embedded, "all_duties", city="巴中市")
+    assert page(embedded, "all_duties", city="巴中市") == full                 # the export table: every row
+    assert page(embedded, "all_duties", city="巴中市", limit="50", offset="50") == full[50:100]
+    tasks = rows(embedded, "leads_by_city", city="巴中市")
+    pages = [page(embedded, "leads_by_city", city="巴中市", limit="30", offset=str(n)) for n in range(0, 300, 30)]
+    assert [r for p in pages for r in p] == tasks and len(pages[0]) >= 30      # pages count tasks
+    assert len(page(embedded, "leads_by_city")) < len(rows(embedded, "leads_by_city"))   # 100 tasks by default
+
+
 @pytest.mark.parametrize("name", sorted(PARAMS))
 def test_embedded_and_server_agree(embedded, remote, name):
     local, served = rows(embedded, name, **PARAMS[name]), rows(remote, name, **PARAMS[name])
     assert normalised(local) == normalised(served)
     assert local or name == "same_task_different_leads"
+    # the default page too: pages are cut from a total order, so both stores cut the same rows
+    assert normalised(page(embedded, name, **PARAMS[name])) == normalised(page(remote, name, **PARAMS[name]))
 
 
 def normalised(result):
