@@ -203,8 +203,6 @@ FILES = sorted(CORPUS.glob("*.txt"))
 
 # Where Virtuoso departs from SPARQL 1.1 itself, the named question is expected to differ.
 VIRTUOSO_DEPARTS = {
-    "leads_by_city": "Virtuoso's SELECT DISTINCT with ORDER BY on variables it does not project "
-                     "(?order ?position) keeps a duplicate row",
     "target_conflicts": "Virtuoso does not see outer variables (?document) in a FILTER inside "
                         "OPTIONAL, SPARQL's LeftJoin condition, so it finds no conflict; it also "
                         "gives BOUND() as 0/1 integers, not booleans",
