@@ -17,15 +17,20 @@ them at the end. What is written (ontology/policykg.ttl has the labels):
   implied before stated and the position the unit is listed at; for a target its number in the
   provision). Sorting on one of them gives documents in turn, each in reading order, and a
   document's rows come from one scan of its graph, without a join per row to the provision.
-- `pkg:headingKey` on every Task with a heading and `pkg:cityMetricKey` on every Target: the
-  heading without spaces, punctuation and quotes (做“活”中医药市场 -> 做活中医药市场), or the
-  target's `pkg:metricKey`, after the city region's IRI and a space, so equal keys are always in
-  one city and can be looked up in the index. `pkg:headingKeyPart` and `pkg:metricKeyPart`
-  carry, the same way, the key itself and each of its beginnings and ends of 4 characters or
-  more: two keys where one begins or ends with the other (市级以上中药材专业合作社 /
-  中药材专业合作社) meet where one's key is a part of the other, which an index finds, where
-  CONTAINS over every pair of targets of a city does not. (All substrings would also catch a
-  key inside the middle of another, at ~60 triples for a 30-character metric.)
+- `pkg:cityMetricKey` on every Target: its `pkg:metricKey` after the city region's IRI and a
+  space, so equal keys are always in one city and can be looked up in the index;
+  `pkg:metricKeyPart` carries, the same way, the key itself and each of its beginnings and ends
+  of 4 characters or more: two keys where one begins or ends with the other
+  (市级以上中药材专业合作社 / 中药材专业合作社) meet where one's key is a part of the other, which
+  an index finds, where CONTAINS over every pair of targets of a city does not. (All substrings
+  would also catch a key inside the middle of another, at ~60 triples for a 30-character metric.)
+- `pkg:headingKey` on every Task with a heading: "{city IRI} heading {key}", the key being the
+  heading without spaces, punctuation and quotes (做“活”中医药市场 -> 做活中医药市场); and
+  `pkg:taskMatchKey`, the keys another task of the city can meet this one on, in one index:
+  "{city IRI} heading {part}" for the heading key and each of its beginnings and ends of 4+
+  characters, and "{city IRI} metric {unit}<TAB>{metric key}" for each target of the task's
+  provision. Two tasks sharing a match key have targets on one metric in one unit, or headings
+  where one begins or ends with the other when the shared part is one's whole key.
 - per document, `pkg:provisionCount`, `pkg:taskCount`, `pkg:targetCount`, `pkg:deadlineCount`
   and `pkg:tripleCount` (the graph's triples, these included): what `stats` sums.
 - per bearer of a task of the document, in the document's graph, the numbers of distinct tasks
@@ -105,15 +110,25 @@ def derived_triples(triples: Iterable[Triple]) -> list[Triple]:
         out.extend(Triple(subject, part_prop, Literal(f"{city.value} {part}")) for part in sorted(key_parts(key)))
 
     stated_in, provision_heading = values(pkg.statedIn), values(pkg.heading)
+    metric_key, unit_of = values(pkg.metricKey), values(pkg.unitOfMeasure)
+    targets_of: dict[NamedNode, list] = {}
+    for t in by_predicate.get(pkg.hasTarget, ()):
+        targets_of.setdefault(t.subject, []).append(t.object)
     task_rank = {}
     for task in sorted(set(typed.get(pkg.Task, ())), key=lambda n: n.value):
         provision = stated_in.get(task)
         task_rank[task] = order.get(provision, 0) * ORDER_STEP
         out.append(Triple(task, pkg.taskSortKey, _sort_key(doc_key, task_rank[task])))
-        if (heading := provision_heading.get(provision)) is not None:
-            keyed(task, pkg.headingKey, pkg.headingKeyPart, heading_key(heading.value))
+        if city is None:
+            continue
+        if (heading := provision_heading.get(provision)) is not None and (key := heading_key(heading.value)):
+            out.append(Triple(task, pkg.headingKey, Literal(f"{city.value} heading {key}")))
+            out.extend(Triple(task, pkg.taskMatchKey, Literal(f"{city.value} heading {part}"))
+                       for part in sorted(key_parts(key)))
+        for target in sorted(targets_of.get(provision, ()), key=lambda n: n.value):
+            if (unit := unit_of.get(target)) is not None and (mkey := metric_key.get(target)) is not None:
+                out.append(Triple(task, pkg.taskMatchKey, Literal(f"{city.value} metric {unit.value}\t{mkey.value}")))
 
-    metric_key = values(pkg.metricKey)
     for provision, target in ((t.subject, t.object) for t in by_predicate.get(pkg.hasTarget, ())):
         number = int(target.value.rsplit("-", 1)[-1]) if target.value.rsplit("-", 1)[-1].isdigit() else 0
         rank = order.get(provision, 0) * ORDER_STEP + min(number, ORDER_STEP - 1)

@@ -36,7 +36,7 @@ def test_derived_triples_come_with_the_mapping_and_are_a_function_of_it():
     assert derived_triples([]) == []                               # not a document graph: nothing
 
 
-DERIVED = {"documentKey", "taskSortKey", "dutySortKey", "targetSortKey", "headingKey", "headingKeyPart",
+DERIVED = {"documentKey", "taskSortKey", "dutySortKey", "targetSortKey", "headingKey", "taskMatchKey",
            "cityMetricKey", "metricKeyPart", "provisionCount", "taskCount", "targetCount", "deadlineCount",
            "tripleCount", "dutiesInDocument", "leadsInDocument", "sharedInDocument", "impliedLeadsInDocument"}
 
@@ -56,9 +56,11 @@ def test_sort_keys_follow_reading_order_and_roles():
 def test_heading_and_metric_keys_carry_the_city_and_their_parts():
     triples = document_to_triples(doc())
     city = "https://policykg.org/id/region/%E5%B7%B4%E4%B8%AD%E5%B8%82 "
-    assert set(values(triples, "headingKey", "/1#task").values()) == {city + "做强中药材加工"}
-    parts = {t.object.value for t in triples if t.predicate.value == PKG + "headingKeyPart" and t.subject.value.endswith("/1#task")}
-    assert parts == {city + p for p in ("做强中药材加工", "做强中药", "做强中药材", "做强中药材加", "中药材加工", "强中药材加工", "药材加工")}
+    assert set(values(triples, "headingKey", "/1#task").values()) == {city + "heading 做强中药材加工"}
+    keys = {t.object.value for t in triples if t.predicate.value == PKG + "taskMatchKey" and t.subject.value.endswith("/1#task")}
+    assert keys == {city + "heading " + p for p in ("做强中药材加工", "做强中药", "做强中药材", "做强中药材加", "中药材加工",
+                                                   "强中药材加工", "药材加工")} | {city + "metric 个\t中药材专业合作社",
+                                                                                   city + "metric 万亩\t种植面积"}
     assert heading_key("做“活”中医药市场。") == "做活中医药市场"
     assert key_parts("中药材") == {"中药材"}                          # short keys only meet their equal
     metric = values(triples, "cityMetricKey")
