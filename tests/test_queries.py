@@ -173,6 +173,28 @@ def test_same_task_led_by_different_units():
                      ("a-2024-x", "市经济和信息化局", "c-2024-z", "市商务局", "heading")}
 
 
+def test_same_task_by_metric_and_heading_beginning_or_end():
+    from graph_helpers import make_document, mention, provision, target
+    from policykg.graph.mapping import document_graph_iri, document_to_triples
+    docs = [
+        make_document("a-2024-x", provisions=[
+            provision("1", 0, 50, "建设交易中心", lead=[mention("市商务局", 5)], targets=[target("中药材专业合作社", "20")]),
+            provision("2", 60, 90, "做强中药材加工", lead=[mention("市林业局", 62)], targets=[target("中药材专业合作社", "5")])]),
+        make_document("b-2024-y", provisions=[
+            provision("1", 0, 50, "推进物流网络", lead=[mention("市财政局", 5)], targets=[target("组建中药材专业合作社", "200")]),
+            provision("2", 60, 90, "中药材加工", lead=[mention("市经济和信息化局", 62)], targets=[target("中药材专业合作社", "9")])]),
+    ]
+    store = open_store()
+    for doc in docs:
+        store.replace_graph(document_graph_iri(doc), document_to_triples(doc))
+    found = {(r["path"], r["lead_zh"], r["other_path"], r["other_lead_zh"], r["reason"])
+             for r in rows(store, "same_task_different_leads")}
+    assert found == {("1", "市商务局", "1", "市财政局", "metric: 中药材专业合作社"),
+                     ("1", "市商务局", "2", "市经济和信息化局", "metric: 中药材专业合作社"),
+                     ("2", "市林业局", "1", "市财政局", "metric: 中药材专业合作社"),
+                     ("2", "市林业局", "2", "市经济和信息化局", "heading")}     # heading wins over the metric
+
+
 def test_same_task_rows_on_corpus_have_different_leads(embedded):
     for r in rows(embedded, "same_task_different_leads"):
         assert r["lead_zh"] != r["other_lead_zh"] and r["doc_id"] != r["other_doc_id"]
