@@ -153,10 +153,10 @@ def test_no_conflict_across_cities_or_within_a_document(embedded):
 
 
 # --- 5 same task, different leads ----------------------------------------------------------
-def test_same_task_led_by_different_units():
+def same_heading_documents():
+    """Four documents with one heading: three of 巴中 (two leads) and one of 聊城."""
     from graph_helpers import make_document, mention, provision
-    from policykg.graph.mapping import document_graph_iri, document_to_triples
-    docs = [
+    return [
         make_document("a-2024-x", provisions=[provision("1", 0, 50, "做强中药材加工", lead=[mention("市经济和信息化局", 5)])]),
         make_document("b-2024-y", provisions=[provision("1", 0, 50, "做强中药材加工", lead=[mention("市商务局", 5)]),
                                               provision("2", 60, 90, "其他任务", lead=[mention("市林业局", 62)])]),
@@ -164,19 +164,12 @@ def test_same_task_led_by_different_units():
         make_document("d-2024-w", city="聊城市", province="山东省",
                       provisions=[provision("1", 0, 50, "做强中药材加工", lead=[mention("市财政局", 5)])]),
     ]
-    store = open_store()
-    for doc in docs:
-        store.replace_graph(document_graph_iri(doc), document_to_triples(doc))
-    found = {(r["doc_id"], r["lead_zh"], r["other_doc_id"], r["other_lead_zh"], r["reason"])
-             for r in rows(store, "same_task_different_leads")}
-    assert found == {("a-2024-x", "市经济和信息化局", "b-2024-y", "市商务局", "heading"),
-                     ("a-2024-x", "市经济和信息化局", "c-2024-z", "市商务局", "heading")}
 
 
-def test_same_task_by_metric_and_heading_beginning_or_end():
+def near_same_documents():
+    """Two documents whose tasks meet on a metric, and on a heading ending another."""
     from graph_helpers import make_document, mention, provision, target
-    from policykg.graph.mapping import document_graph_iri, document_to_triples
-    docs = [
+    return [
         make_document("a-2024-x", provisions=[
             provision("1", 0, 50, "建设交易中心", lead=[mention("市商务局", 5)], targets=[target("中药材专业合作社", "20")]),
             provision("2", 60, 90, "做强中药材加工", lead=[mention("市林业局", 62)], targets=[target("中药材专业合作社", "5")])]),
@@ -184,11 +177,26 @@ def test_same_task_by_metric_and_heading_beginning_or_end():
             provision("1", 0, 50, "推进物流网络", lead=[mention("市财政局", 5)], targets=[target("组建中药材专业合作社", "200")]),
             provision("2", 60, 90, "中药材加工", lead=[mention("市经济和信息化局", 62)], targets=[target("中药材专业合作社", "9")])]),
     ]
-    store = open_store()
+
+
+def stored(docs, store=None):
+    from policykg.graph.mapping import document_graph_iri, document_to_triples
+    store = store or open_store()
     for doc in docs:
         store.replace_graph(document_graph_iri(doc), document_to_triples(doc))
+    return store
+
+
+def test_same_task_led_by_different_units():
+    found = {(r["doc_id"], r["lead_zh"], r["other_doc_id"], r["other_lead_zh"], r["reason"])
+             for r in rows(stored(same_heading_documents()), "same_task_different_leads")}
+    assert found == {("a-2024-x", "市经济和信息化局", "b-2024-y", "市商务局", "heading"),
+                     ("a-2024-x", "市经济和信息化局", "c-2024-z", "市商务局", "heading")}
+
+
+def test_same_task_by_metric_and_heading_beginning_or_end():
     found = {(r["path"], r["lead_zh"], r["other_path"], r["other_lead_zh"], r["reason"])
-             for r in rows(store, "same_task_different_leads")}
+             for r in rows(stored(near_same_documents()), "same_task_different_leads")}
     assert found == {("1", "市商务局", "1", "市财政局", "metric: 中药材专业合作社"),
                      ("1", "市商务局", "2", "市经济和信息化局", "metric: 中药材专业合作社"),
                      ("2", "市林业局", "1", "市财政局", "metric: 中药材专业合作社"),

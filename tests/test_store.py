@@ -197,7 +197,7 @@ def test_disk_store_persists(tmp_path):
 
 
 # --- Virtuoso end to end: the corpus, every named question, the CLI ----------------------
-from test_queries import PARAMS, normalised  # noqa: E402  (the named questions and their parameters)
+from test_queries import PARAMS, near_same_documents, normalised, same_heading_documents, stored  # noqa: E402  (the named questions and their parameters)
 
 FILES = sorted(CORPUS.glob("*.txt"))
 
@@ -244,6 +244,16 @@ def test_virtuoso_answers_named_questions_as_the_embedded_store(on_virtuoso, nam
                      for s in on_virtuoso)
     assert local == served
     assert local or name == "same_task_different_leads"
+
+
+@pytest.mark.parametrize("documents", [same_heading_documents, near_same_documents])
+def test_virtuoso_finds_the_same_task_pairs(virtuoso_endpoint, documents):
+    """The corpus has no pair of tasks to list; these documents have some (reasons of both kinds)."""
+    served = stored(documents(), emptied(open_store(endpoint=virtuoso_endpoint, server_kind="virtuoso")))
+    local, remote = (normalised([{k: v.value for k, v in r.items()} for r in run_named(s, "same_task_different_leads").rows])
+                     for s in (stored(documents()), served))
+    assert local == remote and local
+    emptied(served).close()
 
 
 def test_cli_server_kind_flag(virtuoso_endpoint, capsys):
