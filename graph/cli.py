@@ -185,9 +185,8 @@ def export_bytes(store, fmt: str) -> bytes:
         nx.write_graphml(duty_graph(store), buf)
         return buf.getvalue()
     if fmt == "csv":
-        from policykg.graph.queries import run_named
         text = io.StringIO()
-        write_outcome(run_named(store, "all_duties"), "csv", text)
+        write_outcome(every_duty(store), "csv", text)
         return text.getvalue().encode("utf-8")
     quads = all_quads(store)
     if fmt == "ttl":
@@ -195,6 +194,17 @@ def export_bytes(store, fmt: str) -> bytes:
         return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
     rdf = pyoxigraph.RdfFormat.N_QUADS if fmt == "nq" else pyoxigraph.RdfFormat.JSON_LD
     return pyoxigraph.serialize(quads, format=rdf) or b""
+
+
+def every_duty(store):
+    """The export table (named query all_duties), read in pages of the largest size a page may have."""
+    from policykg.graph.queries import MAX_LIMIT, run_named
+    first = run_named(store, "all_duties", {"limit": str(MAX_LIMIT)})
+    page = first
+    while len(page.rows) == MAX_LIMIT:
+        page = run_named(store, "all_duties", {"limit": str(MAX_LIMIT), "offset": str(len(first.rows))})
+        first.rows.extend(page.rows)
+    return first
 
 
 def all_quads(store) -> list[pyoxigraph.Quad]:

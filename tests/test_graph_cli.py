@@ -77,6 +77,17 @@ def test_export(store_path, tmp_path, fmt):
     assert "市商务局" in text or "%E5%B8%82%E5%95%86%E5%8A%A1%E5%B1%80" in text
 
 
+def test_csv_export_reads_every_page(store_path, tmp_path, monkeypatch):
+    import policykg.graph.queries as queries
+    whole = tmp_path / "whole.csv"
+    assert main(["export", "--format", "csv", "--output", str(whole), "--store", str(store_path)]) == 0
+    monkeypatch.setattr(queries, "MAX_LIMIT", 7)      # pages of 7 rows: the last one short
+    paged = tmp_path / "paged.csv"
+    assert main(["export", "--format", "csv", "--output", str(paged), "--store", str(store_path)]) == 0
+    lines = whole.read_text("utf-8").splitlines()
+    assert paged.read_text("utf-8").splitlines() == lines and len(lines) > 50
+
+
 def test_stats(store_path, capsys):
     assert main(["stats", "--store", str(store_path)]) == 0
     out = dict(line.split(": ") for line in capsys.readouterr().out.splitlines())

@@ -269,6 +269,14 @@ def test_parameters_are_constants_in_the_text_and_pages_are_numbers(embedded):
             run_named(embedded, "leads_by_city", bad)
 
 
+def test_an_export_too_big_for_one_answer_is_refused_not_cut(embedded, monkeypatch):
+    import policykg.graph.queries as queries
+    monkeypatch.setattr(queries, "UNPAGED", 50)       # as if the corpus had a million assignments
+    with pytest.raises(UserError, match="limit .*offset"):
+        run_named(embedded, "all_duties", {"city": "巴中市"})
+    assert len(run_named(embedded, "all_duties", {"city": "巴中市", "limit": "40"}).rows) == 40
+
+
 def test_pages_cut_one_total_order(embedded):
     full = rows(embedded, "all_duties", city="巴中市")
     assert page(embedded, "all_duties", city="巴中市") == full                 # the export table: every row
