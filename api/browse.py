@@ -23,6 +23,7 @@ from policykg.api.texts import TextSource
 from policykg.graph import iris
 from policykg.graph.namespaces import PKG, XSD, prefix_block
 from policykg.graph.store import QueryError
+from policykg.graph.sparql_text import render_term
 from policykg.graph.english import deadline_en
 from policykg.ingest.models import Deadline
 from policykg.ingest.topics import TOPIC_BASE, topic_iri, topic_labels
@@ -36,6 +37,22 @@ LABELS = {"LeadRole": {"zh": "牵头单位", "en": "lead unit"},
           "Stated": {"zh": "原文明示", "en": "stated"}, "Implied": {"zh": "推定（发文机关）", "en": "implied (issuing body)"}}
 ROLES = {"lead": "LeadRole", "responsible": "ResponsibleRole"}
 BASES = {"stated": "Stated", "implied": "Implied"}
+# A unit has an assignment of a role/basis iff one of these per-document counts (graph/derived.py)
+# is above 0 in some document: implied assignments are always leads (graph/mapping.py), and a
+# stated assignment is a lead or a responsible unit.
+UNIT_HAS = {("lead", "stated"): ["leadsInDocument"], ("responsible", "stated"): ["sharedInDocument"],
+            ("lead", "implied"): ["impliedLeadsInDocument"], ("responsible", "implied"): [],
+            ("lead", None): ["leadsInDocument", "impliedLeadsInDocument"], ("responsible", None): ["sharedInDocument"],
+            (None, "stated"): ["leadsInDocument", "sharedInDocument"], (None, "implied"): ["impliedLeadsInDocument"]}
+
+
+def unit_role_filter(role: str | None, basis: str | None) -> str:
+    """The units template's filter for role/basis (fixed texts; one pattern per EXISTS)."""
+    if role is None and basis is None:
+        return ""
+    counts = UNIT_HAS[(role, basis)]
+    tests = [f"EXISTS {{ GRAPH ?has{i} {{ ?unit pkg:{c} ?hasN{i} FILTER (?hasN{i} > 0) }} }}" for i, c in enumerate(counts)]
+    return f"FILTER ({' || '.join(tests) or 'false'})"
 
 
 def template(name: str) -> str:
@@ -43,12 +60,30 @@ def template(name: str) -> str:
 
 
 _OPTIONAL_LINE = re.compile(r"^(\s*)#\?([\w|]+) (.*)$", re.M)
+_UNBOUND_LINE = re.compile(r"^(\s*)#!([\w|]+) (.*)$", re.M)
+_INLINE = re.compile(r"\$\$(\w+)")
+_SLOT_LINE = re.compile(r"^(\s*)#=(page|filters)[ \t]*$", re.M)
 
 
 def with_optional_lines(text: str, bound: set[str]) -> str:
     """A template's `#?a|b pattern` lines become `pattern` when ?a or ?b is bound (fixed query
-    structure chosen by which parameters are given; the values are still bound, never pasted)."""
-    return _OPTIONAL_LINE.sub(lambda m: m.group(1) + m.group(3) if set(m.group(2).split("|")) & bound else m.group(0), text)
+    structure chosen by which parameters are given; values are bound or rendered by pyoxigraph,
+    never pasted from the request); `#!a|b pattern` lines count when neither is bound."""
+    text = _OPTIONAL_LINE.sub(lambda m: m.group(1) + m.group(3) if set(m.group(2).split("|")) & bound else m.group(0), text)
+    return _UNBOUND_LINE.sub(lambda m: m.group(0) if set(m.group(2).split("|")) & bound else m.group(1) + m.group(3), text)
+
+
+def with_inline_values(text: str, bound: dict, page: str = "", filters: str = "") -> tuple[str, dict]:
+    """`$$name` in a template's `#?name ` line is the bound value of ?name, rendered by pyoxigraph
+    (render_term: an IRI or a literal, escaped), so a subquery can start from it where Oxigraph's
+    planner would join a binding only at the top; a `#=page` line is the page's LIMIT/OFFSET and
+    a `#=filters` line the filters chosen from fixed texts. Unfilled, these are comments, so the
+    template still runs as it is (/queries). Returns the text and the bindings left to pass."""
+    names = set(_INLINE.findall(text))
+    special = {"page": page, "filters": filters}
+    text = _SLOT_LINE.sub(lambda m: m.group(1) + special[m.group(2)], text)
+    text = _INLINE.sub(lambda m: render_term(bound[m.group(1)]) if m.group(1) in bound else m.group(0), text)
+    return text, {k: v for k, v in bound.items() if k not in names}
 
 
 def plain(term):
@@ -83,11 +118,15 @@ class Browser:
     def __init__(self, store, limits: Limits, texts: TextSource):
         self.store, self.limits, self.texts = store, limits, texts
 
-    async def rows(self, name: str, bindings: dict, limit: int | None = None, offset: int = 0) -> list[dict]:
+    async def rows(self, name: str, bindings: dict, limit: int | None = None, offset: int = 0,
+                   filters: str = "") -> list[dict]:
         text = with_optional_lines(template(name), {k for k, v in bindings.items() if v is not None})
-        if limit is not None:          # integers validated by FastAPI: structure, not values
-            text += f"\nLIMIT {int(limit) + 1} OFFSET {int(offset)}"
-        bound = {k: v for k, v in bindings.items() if v is not None}
+        # integers validated by FastAPI: structure, not values
+        page_text = f"LIMIT {int(limit) + 1} OFFSET {int(offset)}" if limit is not None else ""
+        if page_text and not re.search(r"^\s*#=page\s*$", text, re.M):
+            text += "\n" + page_text
+        text, bound = with_inline_values(text, {k: v for k, v in bindings.items() if v is not None},
+                                         page_text, filters)
         try:
             outcome = await run_in_threadpool(self.store.query, text, bindings=bound,
                                               timeout=self.limits.query_timeout, max_rows=self.limits.max_rows)
@@ -275,9 +314,8 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
                     lang: Lang["zh", "en"] = LangQ, limit: int = Limit, offset: int = Offset) -> dict:
         cid = resolve_topic(topic)
         bindings = {"cityName": await b.check_city(city), "docId": await b.check_document(document),
-                    "role": term(ROLES.get(role)), "basis": term(BASES.get(basis)),
                     "topicFilter": ox.NamedNode(topic_iri(cid)) if cid else None}
-        rows = await b.rows("units", bindings, limit, offset)
+        rows = await b.rows("units", bindings, limit, offset, filters=unit_role_filter(role, basis))
         return page(request, [unit_item(x, lang) for x in rows], limit, offset, lang)
 
     @r.get("/units/{city}/{name}", summary="One unit: names, roles, tasks with source text, documents")
