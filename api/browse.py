@@ -156,6 +156,21 @@ class Browser:
             raise unprocessable(field, f"unknown document id {doc_id!r}; GET /api/documents lists them")
         return ox.Literal(doc_id)
 
+    async def document_texts(self, doc_ids) -> dict[str, str | None]:
+        """The source texts of several documents, their files found in one query (doc_files)."""
+        ids = sorted(set(doc_ids))
+        if not ids:
+            return {}
+        values = "VALUES ?docId { " + " ".join(render_term(ox.Literal(i)) for i in ids) + " }"
+        files: dict[str, dict] = {}
+        for f in await self.rows("doc_files", {}, filters=values):
+            files.setdefault(f["docId"], f)
+        out = {}
+        for i in ids:
+            f = files.get(i)
+            out[i] = await run_in_threadpool(self.texts.text, f["file"], f.get("sha"), f.get("chars")) if f else None
+        return out
+
     async def document_text(self, doc_id: str) -> str | None:
         found = await self.rows("doc_file", {"docId": ox.Literal(doc_id)})
         if not found:
@@ -325,10 +340,8 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
         if not rows:
             raise HTTPException(404, f"no unit {name!r} in {city!r}; GET /api/units?city={city} lists them")
         tasks = await b.rows("unit_tasks", {"unit": ox.NamedNode(iri), "docId": await b.check_document(document)})
-        texts: dict[str, str | None] = {}
+        texts = await b.document_texts(t["id"] for t in tasks)
         for t in tasks:
-            if t["id"] not in texts:
-                texts[t["id"]] = await b.document_text(t["id"])
             full = texts[t["id"]]
             t["text"] = full[t["start"]:t["end"]] if full else None
             t["document"], t["document_title"] = t.pop("id"), pick(t, "title", lang)
