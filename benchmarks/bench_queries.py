@@ -20,7 +20,8 @@ from pathlib import Path
 PARAMS = {
     "leads_by_city": {"city": "甲州市"}, "unit_duties": {"name": "市财政局", "city": "乙州市"},
     "due_by_date": {"date": "2025-12-31"}, "target_conflicts": {}, "same_task_different_leads": {},
-    "units_by_duties": {}, "duties_in_force": {"date": "2024-06-30"}, "all_duties": {"city": "甲州市"},
+    "units_by_duties": {}, "duties_in_force": {"date": "2024-06-30"},
+    "all_duties": {"city": "甲州市", "limit": "10000"},   # the largest page (unpaged, it is refused past 10,000 rows)
     "stats": {},
 }
 CITY = {"city": "甲州市"}

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -86,10 +87,26 @@ def virtuoso_binaries() -> tuple[str, str] | None:
     return (server, isql) if server and isql else None
 
 
+@dataclass
+class Virtuoso:
+    """A running test Virtuoso: its SPARQL endpoint, its database folder (the only folder its
+    bulk loader may read: DirsAllowed) and its SQL port for isql."""
+    endpoint: str
+    data: Path
+    isql_argv: list[str]
+
+    def isql(self, statements: str, timeout: float = 120) -> str:
+        """Runs SQL statements through isql-vt as dba; raises with Virtuoso's message on an error."""
+        done = subprocess.run([*self.isql_argv, f"exec={statements}"], capture_output=True, timeout=timeout, text=True)
+        if done.returncode != 0 or "Error" in done.stdout + done.stderr:
+            raise RuntimeError(f"virtuoso: {statements} failed: {done.stdout}{done.stderr}")
+        return done.stdout
+
+
 @contextlib.contextmanager
 def virtuoso_server(startup: float = 60.0):
-    """Yields the SPARQL endpoint URL (query and update: http://127.0.0.1:PORT/sparql) of a
-    fresh Virtuoso whose database lives in a temporary folder; gone at exit."""
+    """Yields a Virtuoso (SPARQL query and update at http://127.0.0.1:PORT/sparql) whose
+    database lives in a temporary folder; gone at exit."""
     binaries = virtuoso_binaries()
     if binaries is None:
         raise RuntimeError("virtuoso-t not found (apt-get install virtuoso-opensource)")
@@ -103,13 +120,11 @@ def virtuoso_server(startup: float = 60.0):
             process = subprocess.Popen([server, "+foreground", "+configfile", str(ini)], cwd=data,
                                        stdout=out, stderr=subprocess.STDOUT)
         try:
-            endpoint = f"http://127.0.0.1:{http_port}/sparql"
-            _wait_virtuoso(endpoint, process, console, startup)
-            grant = [isql, f"127.0.0.1:{sql_port}", "dba", "dba", f"exec={VIRTUOSO_GRANTS}"]
-            done = subprocess.run(grant, capture_output=True, timeout=30, text=True)
-            if done.returncode != 0 or "Error" in done.stdout + done.stderr:
-                raise RuntimeError(f"virtuoso: {VIRTUOSO_GRANTS} failed: {done.stdout}{done.stderr}")
-            yield endpoint
+            instance = Virtuoso(f"http://127.0.0.1:{http_port}/sparql", Path(data),
+                                [isql, f"127.0.0.1:{sql_port}", "dba", "dba"])
+            _wait_virtuoso(instance.endpoint, process, console, startup)
+            instance.isql(VIRTUOSO_GRANTS, timeout=30)
+            yield instance
         finally:
             stop(process)
 

@@ -18,11 +18,17 @@ def corpus_documents():
 
 
 @pytest.fixture(scope="session")
-def virtuoso_endpoint():
-    """A Virtuoso on 127.0.0.1 started once per session; its /sparql URL. Skips without the
-    Debian package virtuoso-opensource (`make test` installs it)."""
+def virtuoso():
+    """A Virtuoso on 127.0.0.1 started once per session (graph.testing.Virtuoso). Skips without
+    the Debian package virtuoso-opensource (`make test` installs it)."""
     from policykg.graph.testing import virtuoso_binaries, virtuoso_server
     if virtuoso_binaries() is None:
         pytest.skip("Virtuoso not installed (apt-get install virtuoso-opensource)")
-    with virtuoso_server() as endpoint:
-        yield endpoint
+    with virtuoso_server() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def virtuoso_endpoint(virtuoso):
+    """That Virtuoso's /sparql URL."""
+    return virtuoso.endpoint
