@@ -60,7 +60,7 @@ def template(name: str) -> str:
 
 
 _OPTIONAL_LINE = re.compile(r"^(\s*)#\?([\w|]+) (.*)$", re.M)
-_UNBOUND_LINE = re.compile(r"^(\s*)#!([\w|]+) (.*)$", re.M)
+_UNBOUND_LINE = re.compile(r"^(\s*)(\S.*?)\s*#unless\?([\w|]+)[ \t]*$", re.M)
 _INLINE = re.compile(r"\$\$(\w+)")
 _SLOT_LINE = re.compile(r"^(\s*)#=(page|filters)[ \t]*$", re.M)
 
@@ -68,9 +68,9 @@ _SLOT_LINE = re.compile(r"^(\s*)#=(page|filters)[ \t]*$", re.M)
 def with_optional_lines(text: str, bound: set[str]) -> str:
     """A template's `#?a|b pattern` lines become `pattern` when ?a or ?b is bound (fixed query
     structure chosen by which parameters are given; values are bound or rendered by pyoxigraph,
-    never pasted from the request); `#!a|b pattern` lines count when neither is bound."""
+    never pasted from the request); a `pattern  #unless?a|b` line is left out when ?a or ?b is bound."""
     text = _OPTIONAL_LINE.sub(lambda m: m.group(1) + m.group(3) if set(m.group(2).split("|")) & bound else m.group(0), text)
-    return _UNBOUND_LINE.sub(lambda m: m.group(0) if set(m.group(2).split("|")) & bound else m.group(1) + m.group(3), text)
+    return _UNBOUND_LINE.sub(lambda m: m.group(1) + "# " + m.group(2) if set(m.group(3).split("|")) & bound else m.group(0), text)
 
 
 def with_inline_values(text: str, bound: dict, page: str = "", filters: str = "") -> tuple[str, dict]:
