@@ -31,6 +31,7 @@ from policykg.ingest.topics import TOPIC_BASE, topic_iri, topic_labels
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long")}
 MAX_LIMIT = 500
+NETWORK_LIMIT, NETWORK_MAX = 500, 5000     # edges per page of /api/network (the corpus has < 300)
 # Labels of the ontology's roles and bases (ontology/policykg.ttl), for lang=zh|en.
 LABELS = {"LeadRole": {"zh": "牵头单位", "en": "lead unit"},
           "ResponsibleRole": {"zh": "责任单位", "en": "responsible unit"},
@@ -62,7 +63,7 @@ def template(name: str) -> str:
 _OPTIONAL_LINE = re.compile(r"^(\s*)#\?([\w|]+) (.*)$", re.M)
 _UNBOUND_LINE = re.compile(r"^(\s*)(\S.*?)\s*#unless\?([\w|]+)[ \t]*$", re.M)
 _INLINE = re.compile(r"\$\$(\w+)")
-_SLOT_LINE = re.compile(r"^(\s*)#=(page|filters)[ \t]*$", re.M)
+_SLOT_LINE = re.compile(r"^(\s*)#=(\w+)[ \t]*$", re.M)
 
 
 def with_optional_lines(text: str, bound: set[str]) -> str:
@@ -73,15 +74,16 @@ def with_optional_lines(text: str, bound: set[str]) -> str:
     return _UNBOUND_LINE.sub(lambda m: m.group(1) + "# " + m.group(2) if set(m.group(3).split("|")) & bound else m.group(0), text)
 
 
-def with_inline_values(text: str, bound: dict, page: str = "", filters: str = "") -> tuple[str, dict]:
+def with_inline_values(text: str, bound: dict, slots: dict[str, str] | None = None) -> tuple[str, dict]:
     """`$$name` in a template's `#?name ` line is the bound value of ?name, rendered by pyoxigraph
     (render_term: an IRI or a literal, escaped), so a subquery can start from it where Oxigraph's
-    planner would join a binding only at the top; a `#=page` line is the page's LIMIT/OFFSET and
-    a `#=filters` line the filters chosen from fixed texts. Unfilled, these are comments, so the
-    template still runs as it is (/queries). Returns the text and the bindings left to pass."""
+    planner would join a binding only at the top; a `#=slot` line is the text api/browse.py
+    chose for it from fixed texts (`#=page`: the page's LIMIT/OFFSET, `#=filters`, `#=window`).
+    Unfilled, these are comments, so the template still runs as it is (/queries). Returns the
+    text and the bindings left to pass to the store."""
     names = set(_INLINE.findall(text))
-    special = {"page": page, "filters": filters}
-    text = _SLOT_LINE.sub(lambda m: m.group(1) + special[m.group(2)], text)
+    slots = slots or {}
+    text = _SLOT_LINE.sub(lambda m: m.group(1) + slots.get(m.group(2), ""), text)
     text = _INLINE.sub(lambda m: render_term(bound[m.group(1)]) if m.group(1) in bound else m.group(0), text)
     return text, {k: v for k, v in bound.items() if k not in names}
 
@@ -119,14 +121,14 @@ class Browser:
         self.store, self.limits, self.texts = store, limits, texts
 
     async def rows(self, name: str, bindings: dict, limit: int | None = None, offset: int = 0,
-                   filters: str = "") -> list[dict]:
+                   slots: dict[str, str] | None = None) -> list[dict]:
         text = with_optional_lines(template(name), {k for k, v in bindings.items() if v is not None})
         # integers validated by FastAPI: structure, not values
         page_text = f"LIMIT {int(limit) + 1} OFFSET {int(offset)}" if limit is not None else ""
         if page_text and not re.search(r"^\s*#=page\s*$", text, re.M):
             text += "\n" + page_text
         text, bound = with_inline_values(text, {k: v for k, v in bindings.items() if v is not None},
-                                         page_text, filters)
+                                         {**(slots or {}), "page": page_text})
         try:
             outcome = await run_in_threadpool(self.store.query, text, bindings=bound,
                                               timeout=self.limits.query_timeout, max_rows=self.limits.max_rows)
@@ -163,7 +165,7 @@ class Browser:
             return {}
         values = "VALUES ?docId { " + " ".join(render_term(ox.Literal(i)) for i in ids) + " }"
         files: dict[str, dict] = {}
-        for f in await self.rows("doc_files", {}, filters=values):
+        for f in await self.rows("doc_files", {}, slots={"filters": values}):
             files.setdefault(f["docId"], f)
         out = {}
         for i in ids:
@@ -330,7 +332,7 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
         cid = resolve_topic(topic)
         bindings = {"cityName": await b.check_city(city), "docId": await b.check_document(document),
                     "topicFilter": ox.NamedNode(topic_iri(cid)) if cid else None}
-        rows = await b.rows("units", bindings, limit, offset, filters=unit_role_filter(role, basis))
+        rows = await b.rows("units", bindings, limit, offset, slots={"filters": unit_role_filter(role, basis)})
         return page(request, [unit_item(x, lang) for x in rows], limit, offset, lang)
 
     @r.get("/units/{city}/{name}", summary="One unit: names, roles, tasks with source text, documents")
@@ -386,13 +388,27 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
         return page(request, rows, limit, offset, lang)
 
     @r.get("/network", summary="Units and the tasks they lead or share (the page's network view)")
-    async def network(city: str | None = None, document: str | None = None,
-                      lang: Lang["zh", "en"] = LangQ) -> dict:
+    async def network(request: Request, city: str | None = None, document: str | None = None,
+                      lang: Lang["zh", "en"] = LangQ,
+                      limit: int = Query(NETWORK_LIMIT, ge=1, le=NETWORK_MAX, description="edges per page"),
+                      offset: int = Offset) -> dict:
         bindings = {"cityName": await b.check_city(city), "docId": await b.check_document(document)}
-        rows = await b.rows("network", bindings)
+        # Edges come in reading order (documents by key, then their assignments), so a page
+        # needs only the first documents: a window of them, widened while it holds too few
+        # edges for the page (a document has ~500 assignments at 1,000 synthetic documents, the
+        # corpus ~60), and then every document.
+        wanted = offset + limit + 1
+        window = wanted // 100 + 1
+        while True:
+            slots = {"window": f"LIMIT {window}"} if window else {}
+            rows = await b.rows("network", bindings, limit, offset, slots=slots)
+            if len(rows) >= wanted or not window:
+                break
+            window = window * 8 if window * 8 < wanted else None
         nodes: dict[str, dict] = {}
         edges = []
-        for x in rows:
+        more = len(rows) > limit
+        for x in rows[:limit]:
             city_and_name = unquote(x["unit"].split("/unit/")[-1])
             nodes.setdefault(x["unit"], {"id": x["unit"], "kind": "unit", "label": pick(x, "unit", lang),
                                          "label_zh": x.get("unit_zh"), "label_en": x.get("unit_en"),
@@ -401,7 +417,9 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
                                          "label": pick(x, "task", lang) or x["path"], "path": x["path"]})
             edges.append({"source": x["unit"], "target": x["task"], "role": x["role"], "basis": x["basis"],
                           "role_label": label(x["role"], lang)})
-        return {"lang": lang, "nodes": list(nodes.values()), "edges": edges}
+        nxt = str(request.url.include_query_params(offset=offset + limit)) if more else None
+        return {"lang": lang, "limit": limit, "offset": offset, "count": len(edges), "next": nxt,
+                "nodes": list(nodes.values()), "edges": edges}
 
     @r.get("/search", summary="Full-text search over provisions and unit names, Chinese or English")
     async def search(request: Request, q: str = Query(..., min_length=1, max_length=200,
