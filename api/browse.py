@@ -158,8 +158,9 @@ class Browser:
             raise unprocessable(field, f"unknown document id {doc_id!r}; GET /api/documents lists them")
         return ox.Literal(doc_id)
 
-    async def document_texts(self, doc_ids) -> dict[str, str | None]:
-        """The source texts of several documents, their files found in one query (doc_files)."""
+    async def document_texts(self, doc_ids) -> dict[str, dict]:
+        """The source texts (`text`) and titles (`title_zh`, `title_en`) of several documents,
+        their files found in one query (doc_files)."""
         ids = sorted(set(doc_ids))
         if not ids:
             return {}
@@ -169,8 +170,9 @@ class Browser:
             files.setdefault(f["docId"], f)
         out = {}
         for i in ids:
-            f = files.get(i)
-            out[i] = await run_in_threadpool(self.texts.text, f["file"], f.get("sha"), f.get("chars")) if f else None
+            f = files.get(i, {})
+            text = await run_in_threadpool(self.texts.text, f["file"], f.get("sha"), f.get("chars")) if f else None
+            out[i] = {"text": text, "title_zh": f.get("title_zh"), "title_en": f.get("title_en")}
         return out
 
     async def document_text(self, doc_id: str) -> str | None:
@@ -342,9 +344,13 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
         if not rows:
             raise HTTPException(404, f"no unit {name!r} in {city!r}; GET /api/units?city={city} lists them")
         tasks = await b.rows("unit_tasks", {"unit": ox.NamedNode(iri), "docId": await b.check_document(document)})
-        texts = await b.document_texts(t["id"] for t in tasks)
+        docs_of = await b.document_texts(t["id"] for t in tasks)
         for t in tasks:
-            full = texts[t["id"]]
+            doc = docs_of[t["id"]]
+            full = doc["text"]
+            for k in ("title_zh", "title_en"):
+                if doc[k] is not None:
+                    t[k] = doc[k]
             t["text"] = full[t["start"]:t["end"]] if full else None
             t["document"], t["document_title"] = t.pop("id"), pick(t, "title", lang)
             t["role_label"], t["basis_label"] = label(t.get("role"), lang), label(t.get("basis"), lang)
