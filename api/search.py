@@ -15,13 +15,18 @@ Every hit says why it matched, with the offsets to highlight in the source text.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 
+from fastapi import HTTPException
 from starlette.concurrency import run_in_threadpool
 
+from policykg.graph import iris
 from policykg.graph.namespaces import PKG
+from policykg.graph.store import QueryError
 from policykg.ingest.topics import TOPIC_BASE, search_topics, topic_labels, topic_rules
 
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -86,9 +91,8 @@ class Index:
         self.by_unit: dict[str, list[Provision]] = {}
         self.by_topic: dict[str, list[Provision]] = {}
         for p in provisions:
-            for b in p.bearers:
-                if p not in self.by_unit.setdefault(b["unit"], []):
-                    self.by_unit[b["unit"]].append(p)
+            for unit in dict.fromkeys(b["unit"] for b in p.bearers):   # each provision once per unit
+                self.by_unit.setdefault(unit, []).append(p)
             for t in p.topics:
                 self.by_topic.setdefault(t, []).append(p)
         self.reverse_glossary = _reverse_glossary()
@@ -150,7 +154,7 @@ class Index:
         meaning["units"] = [u.iri for u, _ in units]
         # metrics: the English glosses of the targets, and the glossary read backwards
         zh_terms = sorted({zh for en, zhs in self.reverse_glossary.items() if _phrase(en, ql) or _phrase(en, _singular(ql))
-                           for zh in zhs}, key=len, reverse=True)
+                           for zh in zhs}, key=lambda t: (-len(t), t))
         meaning["metric_terms"] = zh_terms
         for p in self.provisions.values():
             for metric, metric_en in p.metrics:
@@ -230,77 +234,167 @@ def _reverse_glossary() -> dict[str, set[str]]:
 
 
 # ---------------------------------------------------------------------- building
+BUILD_PATIENCE = 5.0           # seconds a search waits for an index being built, then 503 Retry-After
+BUILD_QUERY_TIMEOUT = 600.0    # per template query of a build (1,000 documents: ~30 s each, more on a busy host)
+
+
 class SearchIndex:
-    """The index of one store, built on first use and rebuilt when the provisions change
-    (checked at most every REFRESH_SECONDS)."""
+    """The index of one store, built on first use and rebuilt when the documents change
+    (checked at most every REFRESH_SECONDS).
+
+    The build runs in a thread of its own: a search waits for it at most BUILD_PATIENCE seconds
+    (a small store is indexed by then), else it is answered 503 with Retry-After while the build
+    goes on (1,000 documents: about a minute). Once there is an index, a rebuild (the documents
+    changed) keeps answering from the old one until the new one is ready. `start()` begins the
+    first build without waiting (at startup)."""
 
     def __init__(self, browser):
         self.b = browser
         self._index: Index | None = None
         self._checked = 0.0
-        self._lock = asyncio.Lock()
+        self._guard = threading.Lock()
+        self._build: concurrent.futures.Future | None = None
+        self._began = 0.0
+        self.last_build_seconds: float | None = None
+
+    def start(self) -> concurrent.futures.Future:
+        """Begin building the index in the background (no-op while a build is under way)."""
+        return self._begin(None)
 
     async def get(self) -> Index:
-        async with self._lock:
-            now = time.monotonic()
-            if self._index is not None and now - self._checked < REFRESH_SECONDS:
-                return self._index
-            fingerprint = await self._fingerprint()
-            if self._index is None or self._index.fingerprint != fingerprint:
-                self._index = await self._build(fingerprint)
-            self._checked = time.monotonic()
+        if self._index is not None and time.monotonic() - self._checked < REFRESH_SECONDS:
             return self._index
+        build = self._build
+        if build is not None and not build.done() and self._index is not None:
+            return self._index                        # a rebuild is under way: the old index meanwhile
+        if build is None or build.done():
+            fingerprint = await run_in_threadpool(self.fingerprint)
+            self._checked = time.monotonic()
+            if self._index is not None and self._index.fingerprint == fingerprint:
+                return self._index
+            build = self._begin(fingerprint)
+        try:
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(build)), BUILD_PATIENCE)
+        except asyncio.TimeoutError:
+            if self._index is not None:
+                return self._index
+            raise HTTPException(503, "search index is being built; try again shortly",
+                                headers={"Retry-After": str(self._retry_after())}) from None
+        except QueryError as err:
+            raise HTTPException(503, f"search index: {err}", headers={"Retry-After": "30"}) from err
 
-    async def _fingerprint(self):
+    def _retry_after(self) -> int:
+        """Seconds until the build is likely done (the last build's time, else a minute), 2..30."""
+        remaining = (self.last_build_seconds or 60.0) - (time.monotonic() - self._began)
+        return int(min(30.0, max(2.0, remaining)))
+
+    def _begin(self, fingerprint) -> concurrent.futures.Future:
+        with self._guard:
+            if self._build is not None and not self._build.done():
+                return self._build
+            future: concurrent.futures.Future = concurrent.futures.Future()
+            self._build, self._began = future, time.monotonic()
+        threading.Thread(target=self._run, args=(future, fingerprint), name="search-index", daemon=True).start()
+        return future
+
+    def _run(self, future: concurrent.futures.Future, fingerprint) -> None:
+        future.set_running_or_notify_cancel()
+        try:
+            began = time.monotonic()
+            if fingerprint is None:
+                fingerprint = self.fingerprint()
+            index = self.build(fingerprint)
+            self.last_build_seconds = time.monotonic() - began
+            self._index, self._checked = index, time.monotonic()
+            future.set_result(index)
+        except BaseException as err:  # noqa: BLE001 - the waiting searches get it (503)
+            future.set_exception(err)
+
+    # ------------------------------------------------------------------ reading the store
+    def fingerprint(self):
+        """What changes when a document is added, replaced or deleted: each document's graph with
+        its own counts (graph/derived.py writes pkg:provisionCount and pkg:tripleCount on the
+        document, in its graph), and the graph names. One row per document, nothing over the
+        provisions themselves (1,000 documents: ~0.1 s)."""
         from policykg.graph.namespaces import prefix_block
-        rows = await self._rows(prefix_block() + "SELECT (COUNT(?p) AS ?n) WHERE { ?p a pkg:Provision }")
-        graphs = await run_in_threadpool(self.b.store.graph_names)
-        return (rows[0].get("n") if rows else 0, tuple(sorted(graphs)))
+        rows = self._rows(prefix_block() + "SELECT ?doc ?provisions ?triples WHERE { "
+                          "?doc pkg:provisionCount ?provisions . OPTIONAL { ?doc pkg:tripleCount ?triples } }",
+                          timeout=max(self.b.limits.query_timeout, 30.0))
+        documents = sorted((r["doc"], r["provisions"], r.get("triples") or 0) for r in rows)
+        return (tuple(documents), tuple(sorted(self.b.store.graph_names())))
 
-    async def _rows(self, text: str) -> list[dict]:
+    def _rows(self, text: str, timeout: float = BUILD_QUERY_TIMEOUT) -> list[dict]:
         from policykg.api.browse import plain
-        outcome = await run_in_threadpool(self.b.store.query, text,
-                                          timeout=max(self.b.limits.query_timeout, 60.0), max_rows=None)
+        outcome = self.b.store.query(text, timeout=timeout, max_rows=None)
         return [{k: plain(v) for k, v in row.items()} for row in outcome.rows]
 
-    async def _build(self, fingerprint) -> Index:
+    def build(self, fingerprint) -> Index:
+        """The index from the search_* templates: documents, provisions, then their topics,
+        bearers and metrics (keyed by document id and pkg:order), units; then the source texts."""
         from policykg.api.browse import template
-        provisions = {}
-        for x in await self._rows(template("search_provisions")):
-            provisions[x["provision"]] = Provision(
-                iri=x["provision"], doc=x["id"], path=x["path"], order=int(x["order"]), heading=x.get("heading"),
-                start=int(x["start"]), end=int(x["end"]), parent=x["parent"], city_zh=x.get("city_zh"),
-                city_en=x.get("city_en"), title_zh=x.get("title_zh"), title_en=x.get("title_en"),
-                summary_en=x.get("summary_en"), gloss_en=x.get("gloss_en"))
-        for x in await self._rows(template("search_facts")):
-            p = provisions.get(x["provision"])
-            if p is None:
+        docs = {}
+        for x in self._rows(template("search_documents")):
+            d = docs.setdefault(x["id"], {})          # one row per manifestation: the one with a file
+            for k, v in x.items():
+                d.setdefault(k, v)
+        provisions: dict[tuple[str, int], Provision] = {}
+        for x in self._rows(template("search_provisions")):
+            d = docs.get(x["id"])
+            if d is None:
                 continue
-            if x.get("topic"):
-                cid = x["topic"].removeprefix(TOPIC_BASE)
-                if cid not in p.topics:
+            for path, order, start, end, heading, gloss_en, summary_en in _records(x["provisions"], 7):
+                parent_path = path.rsplit("/", 1)[0] if "/" in path else None
+                provisions[(x["id"], int(order))] = Provision(
+                    iri=iris.provision_iri(d["doc"], path), doc=x["id"], path=path, order=int(order),
+                    heading=heading, start=int(start), end=int(end),
+                    parent=iris.provision_iri(d["doc"], parent_path) if parent_path else d["doc"],
+                    city_zh=d.get("city_zh"), city_en=d.get("city_en"), title_zh=d.get("title_zh"),
+                    title_en=d.get("title_en"), summary_en=summary_en, gloss_en=gloss_en)
+        rank = {cid: n for n, cid in enumerate(topic_labels())}
+        for x in self._rows(template("search_topics")):
+            for order, topic in _records(x["topics"], 2):
+                p = provisions.get((x["id"], int(order)))
+                cid = topic.removeprefix(TOPIC_BASE)
+                if p is not None and cid not in p.topics:
                     p.topics.append(cid)
-            elif x.get("unit"):
-                p.bearers.append({k: x.get(k) for k in ("unit", "role", "basis", "mention_start", "mention_end")})
-            elif x.get("metric"):
-                p.metrics.append((x["metric"], x.get("metric_en")))
+        for x in self._rows(template("search_bearers")):
+            seen = set()
+            for record in _records(x["bearers"], 5):
+                p = provisions.get((x["id"], int(record[0])))
+                if p is None or (p.iri, record) in seen:
+                    continue
+                seen.add((p.iri, record))
+                _, role, basis, start, end = record
+                p.bearers.append({"unit": x["unit"], "role": _local(role), "basis": _local(basis),
+                                  "mention_start": None if start is None else int(start),
+                                  "mention_end": None if end is None else int(end)})
+        for x in self._rows(template("search_metrics")):
+            for order, metric, metric_en in _records(x["metrics"], 3):
+                p = provisions.get((x["id"], int(order)))
+                if p is not None:
+                    p.metrics.append((metric, metric_en))
+        for p in provisions.values():      # a fixed order (the store's rows come in any order)
+            p.topics.sort(key=lambda c: (rank.get(c, len(rank)), c))
+            p.bearers.sort(key=lambda b: (b["mention_start"] is None, b["mention_start"] or 0, b["unit"], b["role"], b["basis"]))
+            p.metrics.sort(key=lambda m: (m[0], m[1] or ""))
         units: dict[str, Unit] = {}
-        for x in await self._rows(template("search_units")):
+        for x in self._rows(template("search_units")):
             u = units.setdefault(x["unit"], Unit(x["unit"], x.get("name_zh"), x.get("name_en"), x.get("city_zh"),
                                                  x.get("city_en"), x.get("origin")))
             if x.get("alt"):
                 u.forms.add(x["alt"])
-        await self._texts(provisions)
-        return Index(sorted(provisions.values(), key=lambda p: (p.doc, p.order)), units, fingerprint)
+        self._texts(provisions.values(), docs)
+        return Index(sorted(provisions.values(), key=lambda p: (p.doc, p.order)), dict(sorted(units.items())), fingerprint)
 
-    async def _texts(self, provisions: dict[str, Provision]) -> None:
+    def _texts(self, provisions, docs: dict[str, dict]) -> None:
         texts: dict[str, str | None] = {}
         children: dict[str, list[Provision]] = {}
-        for p in provisions.values():
+        for p in provisions:
             children.setdefault(p.parent, []).append(p)
             if p.doc not in texts:
-                texts[p.doc] = await self.b.document_text(p.doc)
-        for p in provisions.values():
+                d = docs[p.doc]
+                texts[p.doc] = self.b.texts.text(d["file"], d.get("sha"), d.get("chars")) if d.get("file") else None
+        for p in provisions:
             full = texts.get(p.doc)
             if not full:
                 p.own = re.sub(r"\s+", "", p.heading or "")
@@ -313,6 +407,19 @@ class SearchIndex:
                     at = max(at, c.end)
             pieces.append(full[at:p.end] if at < p.end else "")
             p.own = re.sub(r"\s+", "", "".join(pieces))
+
+
+def _records(text: str, width: int):
+    """The records of a search_* template's GROUP_CONCAT: U+001E between records, U+001F between
+    fields, U+0015 for an unbound value (None)."""
+    for record in text.split("\x1e") if text else ():
+        fields = record.split("\x1f")
+        if len(fields) == width:
+            yield tuple(None if f == "\x15" else f for f in fields)
+
+
+def _local(name: str | None) -> str | None:
+    return name.removeprefix(PKG) if name else name
 
 
 def role_name(role: str | None) -> str | None:
