@@ -15,7 +15,10 @@ Every hit says why it matched, with the offsets to highlight in the source text.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import concurrent.futures
+import gc
+import itertools
 import re
 import threading
 import time
@@ -96,6 +99,25 @@ class Index:
             for t in p.topics:
                 self.by_topic.setdefault(t, []).append(p)
         self.reverse_glossary = _reverse_glossary()
+        # What a search scans, prepared once (1,000 documents: 190,000 provisions, 140,000 targets
+        # but far fewer distinct metrics and glosses): Chinese haystacks, and each distinct
+        # metric (with its normalised gloss) and heading gloss with the provisions that have it.
+        self._haystacks = [(p.own + (p.heading or ""), p) for p in provisions]
+        metrics: dict[tuple[str, str | None], list[Provision]] = {}
+        glosses: dict[str, list[Provision]] = {}
+        for p in provisions:
+            for m in p.metrics:
+                metrics.setdefault(m, []).append(p)
+            if gloss := _norm(p.gloss_en or ""):
+                glosses.setdefault(gloss, []).append(p)
+        # in the order of each provision's own metrics (sorted the same way), so reasons keep it
+        self._corpus = "\x00".join(h for h, _ in self._haystacks)      # one text to find words in
+        self._starts = list(itertools.accumulate((len(h) + 1 for h, _ in self._haystacks[:-1]), initial=0))
+        self._unit_hits: dict[str, list] = {}
+        self._topic_hits: dict[str, list] = {}
+        self._metrics = [(metric, metric_en, _norm(metric_en or ""), ps)
+                         for (metric, metric_en), ps in sorted(metrics.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))]
+        self._glosses = list(glosses.items())
 
     # ------------------------------------------------------------------ querying
     def search(self, q: str, city: str | None = None) -> tuple[dict[str, Hit], list[tuple[Unit, str]], dict]:
@@ -115,14 +137,29 @@ class Index:
     def _hit(self, hits, p: Provision) -> Hit:
         return hits.setdefault(p.iri, Hit())
 
+    @staticmethod
+    def _add(hits, p: Provision, score: float, reason: dict, marks) -> None:
+        hit = hits.get(p.iri)
+        if hit is None:
+            hits[p.iri] = Hit(score, [reason], list(marks))
+        else:
+            hit.add(score, reason, marks)
+
+    def _containing(self, word: str):
+        """The (haystack, provision) pairs whose haystack contains `word`, in index order."""
+        corpus, starts, at = self._corpus, self._starts, 0
+        while (at := corpus.find(word, at)) >= 0:
+            n = bisect.bisect_right(starts, at) - 1
+            yield self._haystacks[n]
+            at = starts[n + 1] if n + 1 < len(starts) else len(corpus)
+
     def _chinese(self, q: str, hits, units, meaning) -> None:
         from policykg.ingest.nlp import tokens
         words = [w for w in tokens(q) if WORD.search(w) and w not in ZH_STOP]
         meaning["tokens"] = words
         flat = re.sub(r"\s+", "", q)
-        for p in self.provisions.values():
-            haystack = p.own + (p.heading or "")
-            if words and all(w in haystack for w in words):
+        for haystack, p in self._containing(words[0]) if words else ():
+            if all(w in haystack for w in words):
                 whole = flat in haystack
                 p_hit = self._hit(hits, p)
                 p_hit.add(len(words) + (2 if whole else 0), {"via": "text", "words": words},
@@ -156,18 +193,23 @@ class Index:
         zh_terms = sorted({zh for en, zhs in self.reverse_glossary.items() if _phrase(en, ql) or _phrase(en, _singular(ql))
                            for zh in zhs}, key=lambda t: (-len(t), t))
         meaning["metric_terms"] = zh_terms
-        for p in self.provisions.values():
-            for metric, metric_en in p.metrics:
-                gloss = _norm(metric_en or "")
-                by_gloss = bool(gloss) and (_phrase(gloss, ql) or _phrase(gloss, _singular(ql)))
-                term = next((t for t in zh_terms if t in metric), None)
-                if by_gloss or term:
+        phrases = [(ql, _phrase_pattern(ql))]
+        if _singular(ql) != ql:
+            phrases.append((_singular(ql), _phrase_pattern(_singular(ql))))
+        any_term = re.compile("|".join(map(re.escape, zh_terms))) if zh_terms else None
+        for metric, metric_en, gloss, ps in self._metrics:      # each distinct metric once
+            by_gloss = bool(gloss) and any(phrase in gloss and pattern.search(gloss) for phrase, pattern in phrases)
+            term = next((t for t in zh_terms if t in metric), None) if any_term and any_term.search(metric) else None
+            if by_gloss or term:
+                for p in ps:
                     marks = _occurrences(p, [metric]) or _occurrences(p, [term] if term else [])
                     self._hit(hits, p).add(4, {"via": "metric", "metric": metric, "metric_en": metric_en}, marks)
-            gloss = _norm(p.gloss_en or "")
-            if gloss and _phrase(gloss, ql):
-                self._hit(hits, p).add(2, {"via": "heading", "heading_gloss": p.gloss_en},
-                                       _occurrences(p, [p.heading] if p.heading else []))
+        heading = phrases[0][1]
+        for gloss, ps in self._glosses:                            # each distinct heading gloss once
+            if ql in gloss and heading.search(gloss):
+                for p in ps:
+                    self._hit(hits, p).add(2, {"via": "heading", "heading_gloss": p.gloss_en},
+                                           _occurrences(p, [p.heading] if p.heading else []))
 
     def _topics(self, q: str, hits, meaning) -> None:
         labels = topic_labels()
@@ -178,18 +220,33 @@ class Index:
             rules = {r.concept: r for r in topic_rules()}
             found = [c for c in found if c in rules and topics._score(q.strip().lower(), rules[c]) == 3]
         meaning["topics"] = found
-        keywords = {r.concept: r.zh for r in topic_rules()}
         for rank, concept in enumerate(found):
-            for p in self.by_topic.get(concept, []):
-                self._hit(hits, p).add(max(4 - rank, 1), {"via": "topic", "topic": concept},
-                                       _occurrences(p, list(keywords.get(concept, ()))))
+            for p, reason, marks in self._topic_matches(concept):
+                self._add(hits, p, max(4 - rank, 1), reason, marks)
+
+    def _topic_matches(self, concept: str) -> list:
+        """(provision, reason, marks) for each provision of the topic, worked out once."""
+        if concept not in self._topic_hits:
+            words = list({r.concept: r.zh for r in topic_rules()}.get(concept, ()))
+            reason = {"via": "topic", "topic": concept}      # shared: browse copies before adding to it
+            self._topic_hits[concept] = [(p, reason, _occurrences(p, words)) for p in self.by_topic.get(concept, [])]
+        return self._topic_hits[concept]
 
     def _unit_provisions(self, u: Unit, hits, score: float) -> None:
-        for p in self.by_unit.get(u.iri, []):
-            marks = [(b["mention_start"], b["mention_end"]) for b in p.bearers
-                     if b["unit"] == u.iri and b.get("mention_start") is not None]
-            roles = sorted({b["role"] for b in p.bearers if b["unit"] == u.iri})
-            self._hit(hits, p).add(score, {"via": "unit", "unit": u.iri, "roles": roles}, marks)
+        for p, reason, marks in self._unit_matches(u.iri):
+            self._add(hits, p, score, reason, marks)
+
+    def _unit_matches(self, unit: str) -> list:
+        """(provision, reason, marks) for each provision the unit bears, worked out once."""
+        if unit not in self._unit_hits:
+            out = []
+            for p in self.by_unit.get(unit, []):
+                marks = [(b["mention_start"], b["mention_end"]) for b in p.bearers
+                         if b["unit"] == unit and b.get("mention_start") is not None]
+                roles = sorted({b["role"] for b in p.bearers if b["unit"] == unit})
+                out.append((p, {"via": "unit", "unit": unit, "roles": roles}, marks))
+            self._unit_hits[unit] = out
+        return self._unit_hits[unit]
 
 
 def _norm(text: str) -> str:
@@ -204,8 +261,11 @@ def _phrase(text: str, phrase: str) -> bool:
     """`phrase` inside `text` as whole words (English), plural tolerant on the last word."""
     if not phrase or not text:
         return False
-    pattern = rf"(?<![\w]){re.escape(phrase)}(?:s|es)?(?![\w])"
-    return re.search(pattern, text) is not None
+    return _phrase_pattern(phrase).search(text) is not None
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w]){re.escape(phrase)}(?:s|es)?(?![\w])")
 
 
 def _occurrences(p: Provision, words: list[str]) -> list[tuple[int, int]]:
@@ -244,9 +304,10 @@ class SearchIndex:
 
     The build runs in a thread of its own: a search waits for it at most BUILD_PATIENCE seconds
     (a small store is indexed by then), else it is answered 503 with Retry-After while the build
-    goes on (1,000 documents: about a minute). Once there is an index, a rebuild (the documents
-    changed) keeps answering from the old one until the new one is ready. `start()` begins the
-    first build without waiting (at startup)."""
+    goes on (1,000 documents: about a minute). Once there is an index, searches answer from it at
+    once: the check for changed documents (and a rebuild if they did) runs in that thread too, so
+    a change shows from the first search after it is indexed. `start()` begins the first build
+    without waiting (at startup)."""
 
     def __init__(self, browser):
         self.b = browser
@@ -258,21 +319,17 @@ class SearchIndex:
         self.last_build_seconds: float | None = None
 
     def start(self) -> concurrent.futures.Future:
-        """Begin building the index in the background (no-op while a build is under way)."""
+        """Begin building (or re-checking) the index in the background; no-op while one runs."""
         return self._begin(None)
 
     async def get(self) -> Index:
-        if self._index is not None and time.monotonic() - self._checked < REFRESH_SECONDS:
-            return self._index
-        build = self._build
-        if build is not None and not build.done() and self._index is not None:
-            return self._index                        # a rebuild is under way: the old index meanwhile
-        if build is None or build.done():
-            fingerprint = await run_in_threadpool(self.fingerprint)
-            self._checked = time.monotonic()
-            if self._index is not None and self._index.fingerprint == fingerprint:
-                return self._index
-            build = self._begin(fingerprint)
+        index = self._index
+        if index is not None:
+            if time.monotonic() - self._checked >= REFRESH_SECONDS:
+                self._checked = time.monotonic()
+                self._begin(None)        # check (rebuild if changed) in the background; answer now
+            return index
+        build = self._begin(None)
         try:
             return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(build)), BUILD_PATIENCE)
         except asyncio.TimeoutError:
@@ -303,7 +360,15 @@ class SearchIndex:
             began = time.monotonic()
             if fingerprint is None:
                 fingerprint = self.fingerprint()
+                if self._index is not None and self._index.fingerprint == fingerprint:
+                    self._checked = time.monotonic()
+                    future.set_result(self._index)        # nothing changed: no rebuild
+                    return
             index = self.build(fingerprint)
+            # A million long-lived objects: out of the cyclic GC's way, or each full collection
+            # (set off by the Hits a broad search makes) walks them all (~1.5 s at 1,000 documents).
+            gc.collect()
+            gc.freeze()
             self.last_build_seconds = time.monotonic() - began
             self._index, self._checked = index, time.monotonic()
             future.set_result(index)
