@@ -103,6 +103,7 @@ class Index:
         # but far fewer distinct metrics and glosses): Chinese haystacks, and each distinct
         # metric (with its normalised gloss) and heading gloss with the provisions that have it.
         self._haystacks = [(p.own + (p.heading or ""), p) for p in provisions]
+        self._position = {p.iri: n for n, p in enumerate(provisions)}
         metrics: dict[tuple[str, str | None], list[Provision]] = {}
         glosses: dict[str, list[Provision]] = {}
         for p in provisions:
@@ -132,6 +133,10 @@ class Index:
         if city:
             hits = {k: h for k, h in hits.items() if self.provisions[k].city_zh == city}
             units = [(u, how) for u, how in units if u.city_zh == city]
+        # In rank order already (score, then document and reading order: the index's order), on
+        # numbers: the caller's sort on (score, document id, order) then only checks it.
+        position = self._position
+        hits = dict(sorted(hits.items(), key=lambda kv: (-kv[1].score, position[kv[0]])))
         return hits, units, meaning
 
     def _hit(self, hits, p: Provision) -> Hit:
@@ -369,6 +374,8 @@ class SearchIndex:
             # (set off by the Hits a broad search makes) walks them all (~1.5 s at 1,000 documents).
             gc.collect()
             gc.freeze()
+            from policykg.ingest.nlp import tokens
+            tokens("检索")                  # jieba loads its dictionary now, not in the first search (~1 s)
             self.last_build_seconds = time.monotonic() - began
             self._index, self._checked = index, time.monotonic()
             future.set_result(index)
