@@ -431,15 +431,17 @@ class SearchIndex:
                     p.topics.append(cid)
         for x in self._rows(template("search_bearers")):
             seen = set()
-            for record in _records(x["bearers"], 5):
+            for record in _records(x["bearers"], 4):
                 p = provisions.get((x["id"], int(record[0])))
                 if p is None or (p.iri, record) in seen:
                     continue
                 seen.add((p.iri, record))
-                _, role, basis, start, end = record
+                _, role, basis, span = record
+                start, _, end = (span or "").partition(",")
+                mentioned = start.isdigit() and end.isdigit()
                 p.bearers.append({"unit": x["unit"], "role": _local(role), "basis": _local(basis),
-                                  "mention_start": None if start is None else int(start),
-                                  "mention_end": None if end is None else int(end)})
+                                  "mention_start": int(start) if mentioned else None,
+                                  "mention_end": int(end) if mentioned else None})
         for x in self._rows(template("search_metrics")):
             for order, metric, metric_en in _records(x["metrics"], 3):
                 p = provisions.get((x["id"], int(order)))

@@ -54,8 +54,11 @@ def test_the_index_holds_what_the_store_holds(store, index):
         store, "SELECT ?p ?u ?role ?basis WHERE { ?p pkg:setsTask/pkg:hasAssignment ?a . "
                "?a pkg:bearer ?u ; pkg:role ?role ; pkg:basis ?basis }")}
     assert {(p.iri, b["unit"], b["role"], b["basis"]) for p in idx.provisions.values() for b in p.bearers} == bearers
-    assert all(b["mention_start"] is None or b["mention_start"] < b["mention_end"]
-               for p in idx.provisions.values() for b in p.bearers)
+    mentions = {(r["p"], r["u"], r["s"], r["e"]) for r in _select(          # read from the span IRI
+        store, "SELECT ?p ?u ?s ?e WHERE { ?p pkg:setsTask/pkg:hasAssignment ?a . ?a pkg:bearer ?u ; "
+               "pkg:readAt/oa:hasSelector ?sel . ?sel oa:start ?s ; oa:end ?e }")}
+    assert mentions and {(p.iri, b["unit"], b["mention_start"], b["mention_end"]) for p in idx.provisions.values()
+                         for b in p.bearers if b["mention_start"] is not None} == mentions
     metrics = sorted((r["p"], r["m"]) for r in _select(store, "SELECT ?p ?m WHERE { ?p pkg:hasTarget ?t . ?t pkg:metric ?m }"))
     assert sorted((p.iri, m) for p in idx.provisions.values() for m, _ in p.metrics) == metrics
     headed = {r["p"]: r["h"] for r in _select(store, "SELECT ?p ?h WHERE { ?p a pkg:Provision ; pkg:heading ?h }")}
