@@ -323,10 +323,13 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
                     "topicFilter": ox.NamedNode(topic_iri(cid)) if cid else None}
         rows = await b.rows("provisions", bindings, limit, offset)
         texts: dict[str, str | None] = {}
+        tags: dict[str, dict] = {}     # topics and untranslated terms, one query per document
         items = []
         for x in rows:
             if x["id"] not in texts:
                 texts[x["id"]] = await b.document_text(x["id"])
+                tags.update((t["provision"], t) for t in await b.rows("provision_tags", {"docId": ox.Literal(x["id"])}))
+            x.update({k: tags.get(x["provision"], {}).get(k) for k in ("topics", "untranslated")})
             t = texts[x["id"]]
             x["text"] = t[x["start"]:x["end"]] if t else None
             x["document"] = x.pop("id")
