@@ -406,9 +406,12 @@ class SearchIndex:
         document, in its graph), and the graph names. One row per document, nothing over the
         provisions themselves (1,000 documents: ~0.1 s)."""
         from policykg.graph.namespaces import prefix_block
+        # No time limit: the embedded store then answers in this process instead of forking a
+        # query process from the server (~0.3 s more on the next search, with a 2 GB index to
+        # copy on write); this runs in the index's thread, and it is one row per document.
         rows = self._rows(prefix_block() + "SELECT ?doc ?provisions ?triples WHERE { "
                           "?doc pkg:provisionCount ?provisions . OPTIONAL { ?doc pkg:tripleCount ?triples } }",
-                          timeout=max(self.b.limits.query_timeout, 30.0))
+                          timeout=None)
         documents = sorted((r["doc"], r["provisions"], r.get("triples") or 0) for r in rows)
         return (tuple(documents), tuple(sorted(self.b.store.graph_names())))
 
