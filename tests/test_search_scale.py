@@ -141,3 +141,26 @@ def test_http_503_while_building_then_answers(store, monkeypatch):
             break
         time.sleep(0.1)
     assert found.status_code == 200 and found.json()["total"] > 0
+
+
+@pytest.mark.slow
+def test_virtuoso_gives_the_same_index(store, corpus_documents, virtuoso_endpoint):
+    """The search_* templates are plain SPARQL 1.1 (subqueries, GROUP_CONCAT with control-character
+    separators): a remote Virtuoso holding the corpus gives the same index as the embedded store."""
+    from dataclasses import asdict
+
+    from policykg.graph.mapping import document_graph_iri, document_to_triples
+    from policykg.graph.store import open_store
+    remote = open_store(endpoint=virtuoso_endpoint, server_kind="virtuoso")
+    for name in remote.graph_names():
+        remote.delete_graph(name)
+    for doc in corpus_documents.values():
+        remote.replace_graph(document_graph_iri(doc), document_to_triples(doc))
+    built = []
+    for s in (store, remote):
+        index = search.SearchIndex(Browser(s, Limits(), TextSource([ROOT / "corpus"])))
+        idx = index.build(index.fingerprint())
+        built.append(([asdict(p) for p in idx.provisions.values()], {k: asdict(u) for k, u in idx.units.items()}))
+    for name in remote.graph_names():
+        remote.delete_graph(name)
+    assert built[0][0] and built[0] == built[1]
