@@ -243,7 +243,9 @@ def page(request: Request, items: list, limit: int, offset: int, lang: str, **ex
 def router(store, catalog, limits: Limits, text_folders: list[Path] | None = None) -> APIRouter:
     b = Browser(store, limits, TextSource(text_folders))
     search_index = SearchIndex(b)
-    r = APIRouter(prefix="/api", tags=["Browse"])
+    # the search index is built in the background from the server's start, not at the first search
+    # (20-40 s at 1,000 documents; until it is ready a search answers 503 with Retry-After)
+    r = APIRouter(prefix="/api", tags=["Browse"], on_startup=[search_index.start])
     Limit = Query(50, ge=1, le=MAX_LIMIT, description="page size")
     # Oxigraph reads OFFSET as an unsigned 64-bit number; a larger one is a client error.
     Offset = Query(0, ge=0, le=2**63 - 1, description="items to skip")
