@@ -17,6 +17,17 @@ def corpus_documents():
     return {p.name: extract_file(p) for p in sorted(CORPUS.glob("*.txt"))}
 
 
+def stored_corpus(folder, documents):
+    """A disk store at `folder` holding the mapped documents, each in its own graph (the API
+    tests' store: faster than a full ingest, which the store tests cover)."""
+    from policykg.graph.mapping import document_graph_iri, document_to_triples
+    from policykg.graph.store import open_store
+    store = open_store(str(folder))
+    for doc in documents.values():
+        store.replace_graph(document_graph_iri(doc), document_to_triples(doc))
+    return store
+
+
 @pytest.fixture(scope="session")
 def virtuoso():
     """A Virtuoso on 127.0.0.1 started once per session (graph.testing.Virtuoso). Skips without

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import stored_corpus
 from policykg.api.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -12,11 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory, corpus_documents):
-    from policykg.graph.mapping import document_graph_iri, document_to_triples
-    from policykg.graph.store import open_store
-    store = open_store(str(tmp_path_factory.mktemp("browse-store")))
-    for doc in corpus_documents.values():
-        store.replace_graph(document_graph_iri(doc), document_to_triples(doc))
+    store = stored_corpus(tmp_path_factory.mktemp("browse-store"), corpus_documents)
     yield TestClient(create_app(store, text_folders=[ROOT / "corpus"]))
     store.close()
 

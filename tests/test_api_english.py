@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import stored_corpus
 from policykg.api.app import create_app
 from policykg.api.testing import live_server
 
@@ -17,11 +18,7 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, corpus_documents):
-    from policykg.graph.mapping import document_graph_iri, document_to_triples
-    from policykg.graph.store import open_store
-    store = open_store(str(tmp_path_factory.mktemp("english-store")))
-    for doc in corpus_documents.values():
-        store.replace_graph(document_graph_iri(doc), document_to_triples(doc))
+    store = stored_corpus(tmp_path_factory.mktemp("english-store"), corpus_documents)
     yield create_app(store, text_folders=[ROOT / "corpus"])
     store.close()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import stored_corpus
 from policykg.api.app import create_app
 from policykg.api.testing import live_server
 from policykg.api.vendor import node_modules
@@ -44,11 +45,7 @@ def _ensure_chromium() -> tuple[str, str]:
 def site(tmp_path_factory, corpus_documents):
     if node_modules() is None or not (node_modules() / "@zazuko/yasgui").is_dir():
         pytest.fail("node_modules missing: the set-up runs `npm ci` at the repository root")
-    from policykg.graph.mapping import document_graph_iri, document_to_triples
-    from policykg.graph.store import open_store
-    store = open_store(str(tmp_path_factory.mktemp("browser-store")))
-    for doc in corpus_documents.values():
-        store.replace_graph(document_graph_iri(doc), document_to_triples(doc))
+    store = stored_corpus(tmp_path_factory.mktemp("browser-store"), corpus_documents)
     with live_server(create_app(store, text_folders=[ROOT / "corpus"])) as url:
         yield url
     store.close()

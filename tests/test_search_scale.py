@@ -12,6 +12,7 @@ import pytest
 from fastapi import HTTPException
 from fastapi.testclient import TestClient
 
+from conftest import stored_corpus
 from policykg.api import search
 from policykg.api.app import create_app
 from policykg.api.browse import Browser, plain
@@ -24,11 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory, corpus_documents):
-    from policykg.graph.mapping import document_graph_iri, document_to_triples
-    from policykg.graph.store import open_store
-    s = open_store(str(tmp_path_factory.mktemp("search-store")))
-    for doc in corpus_documents.values():
-        s.replace_graph(document_graph_iri(doc), document_to_triples(doc))
+    s = stored_corpus(tmp_path_factory.mktemp("search-store"), corpus_documents)
     yield s
     s.close()
 
