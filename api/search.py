@@ -28,7 +28,6 @@ import time
 from dataclasses import dataclass, field
 
 from fastapi import HTTPException
-from starlette.concurrency import run_in_threadpool
 
 from policykg.graph import iris
 from policykg.graph.namespaces import PKG
@@ -416,14 +415,14 @@ class SearchIndex:
         return (tuple(documents), tuple(sorted(self.b.store.graph_names())))
 
     def _rows(self, text: str, timeout: float = BUILD_QUERY_TIMEOUT) -> list[dict]:
-        from policykg.api.browse import plain
+        from policykg.api.reader import plain
         outcome = self.b.store.query(text, timeout=timeout, max_rows=None)
         return [{k: plain(v) for k, v in row.items()} for row in outcome.rows]
 
     def build(self, fingerprint) -> Index:
         """The index from the search_* templates: documents, provisions, then their topics,
         bearers and metrics (keyed by document id and pkg:order), units; then the source texts."""
-        from policykg.api.browse import template
+        from policykg.api.reader import template
         # Two queries at a time (each in its own query process, or request to the server): the
         # two long ones, provisions and bearers, overlap; the rows are read in this order.
         with concurrent.futures.ThreadPoolExecutor(BUILD_QUERIES_AT_ONCE, thread_name_prefix="search-query") as pool:

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from conftest import stored_corpus
 from policykg.api import search
 from policykg.api.app import create_app
-from policykg.api.browse import Browser, plain
+from policykg.api.reader import Browser, plain
 from policykg.api.sparql import Limits
 from policykg.api.texts import TextSource
 from policykg.graph.namespaces import prefix_block
