@@ -67,8 +67,10 @@ def browser():
 
 
 def _wait(browser, condition, timeout=20):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(browser, timeout).until(condition)
+    # the page re-renders panels as answers arrive: an element read mid-render is asked again
+    return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def test_page_query_and_network(site, browser):
@@ -97,14 +99,15 @@ def test_page_query_and_network(site, browser):
                                      if li.text == expected["name_zh"]])[0]
     nodes = browser.execute_script("return window.policykg.cy.nodes(\"[kind = 'unit']\").length")
     assert nodes >= 5
-    # a tap on the graph node itself, as a user's click would send it
+    # a tap on the graph node itself, as a user's click would send it (the page draws only the
+    # latest network answer: a tap on a graph that a late answer redrew used to be lost)
     browser.execute_script("window.policykg.cy.nodes(\"[kind = 'unit']\").filter(n => n.data('label') === arguments[0])"
                            "[0].emit('tap')", expected["name_zh"])
-    _wait(browser, lambda b: b.find_element(By.ID, "unit-name").text == expected["name_zh"])
+    _wait(browser, lambda b: [e.text for e in b.find_elements(By.ID, "unit-name")] == [expected["name_zh"]])
     provisions = browser.find_elements(By.CSS_SELECTOR, "#unit-panel .provision")
     assert len(provisions) == expected["leads"] + expected["shares"] + expected["implied_leads"] or provisions
-    marks = browser.find_elements(By.CSS_SELECTOR, "#unit-panel .provision mark")
-    assert marks and all(m.text for m in marks)
+    marks = _wait(browser, lambda b: [m.text for m in b.find_elements(By.CSS_SELECTOR, "#unit-panel .provision mark")])
+    assert all(marks)
     item.click()                                   # the list opens the same unit
     browser.save_screenshot(str(OUTPUT / "browser-network.png"))
 

@@ -96,11 +96,16 @@ function fill(select, options) {
   select.replaceChildren(el("option", { value: "", "data-i18n": "all" }, t("all")), ...options.map(([v, label]) => el("option", { value: v }, label)));
   select.value = keep;
 }
+// Answers can arrive out of order (a whole-corpus network is slower than one city's): only the
+// answer to the latest request may draw, or a late one would show what the filters no longer say.
+const latest = { network: 0, unit: 0 };
 async function loadNetwork() {
+  const mine = ++latest.network;
   const params = new URLSearchParams({ lang: state.lang });
   if ($("#city-filter").value) params.set("city", $("#city-filter").value);
   if ($("#doc-filter").value) params.set("document", $("#doc-filter").value);
   const net = await getJSON(`/api/network?${params}`);
+  if (mine !== latest.network) return;
   state.network = net;
   const units = net.nodes.filter((n) => n.kind === "unit");
   $("#net-count").textContent = t("count")(units.length, net.nodes.length - units.length);
@@ -128,10 +133,12 @@ async function loadNetwork() {
     .map((u) => el("li", { "data-unit": u.url, onclick: () => { state.cy?.$id(u.id).select(); openUnit(u.url); } }, u.label)));
 }
 async function openUnit(url) {
+  const mine = ++latest.unit;
   state.unit = url;
   const params = new URLSearchParams({ lang: state.lang });
   if ($("#doc-filter").value) params.set("document", $("#doc-filter").value);
   const unit = await getJSON(`${encodeURI(url)}?${params}`);
+  if (mine !== latest.unit) return;
   const other = state.lang === "zh" ? unit.name_en : unit.name_zh;
   const items = unit.tasks.map((task) => el("div", { class: "provision" },
     el("div", { class: "meta" },
