@@ -522,7 +522,3 @@ def _records(text: str, width: int):
 def _local(name: str | None) -> str | None:
     return name.removeprefix(PKG) if name else name
 
-
-def role_name(role: str | None) -> str | None:
-    return role.removeprefix(PKG) if role else None
-
