@@ -10,6 +10,8 @@ For each scale: a seeded synthetic corpus (benchmarks/generate.py), then
                what `policykg ingest` does)
   ingest/N     the same with N workers (extract, RDF, SHACL) and this process the single writer
   stage:*      where one process's time goes, per stage, over the first --stage-docs documents
+  store floor  `oxigraph load` (Oxigraph's own loader, Rust, no Python) of those documents'
+               quads as one N-Quads file: the least any ingest into this store can take
 Printed: characters/s, provisions/s, time as a multiple of the floor, peak RSS of the
 process so far (run one scale per process for a per-scale peak: benchmarks/run_all.py does).
 """
@@ -74,22 +76,29 @@ def store_ingest(paths: list[Path], workers: int = 1, shacl: bool = True, keep: 
 
 
 def stages(paths: list[Path]) -> dict[str, float]:
-    """Seconds per stage of one process's ingest: extract, RDF mapping, SHACL gate, store write."""
+    """Seconds per stage of one process's ingest: extract, RDF mapping, SHACL gate, store write;
+    and the store floor: Oxigraph's own loader given the same quads as a file."""
+    from policykg.graph.load import to_nquads
     from policykg.graph.mapping import document_graph_iri, document_to_triples
     from policykg.graph.store import open_store
     from policykg.graph.validate import validate
     from policykg.ingest.pipeline import extract_file
+    from servers import oxigraph_bulk_load
     spent = dict.fromkeys(("extract", "RDF mapping", "SHACL gate", "store write"), 0.0)
     with tempfile.TemporaryDirectory(prefix="bench-stages-") as tmp:
-        store = open_store(path=tmp)
-        for path in paths:
-            s, doc = timed(extract_file, path)
-            spent["extract"] += s
-            s, triples = timed(document_to_triples, doc)
-            spent["RDF mapping"] += s
-            spent["SHACL gate"] += timed(validate, triples)[0]
-            spent["store write"] += timed(store.replace_graph, document_graph_iri(doc), triples)[0]
+        store = open_store(path=f"{tmp}/store")
+        nquads = Path(tmp, "all.nq")
+        with nquads.open("wb") as out:
+            for path in paths:
+                s, doc = timed(extract_file, path)
+                spent["extract"] += s
+                s, triples = timed(document_to_triples, doc)
+                spent["RDF mapping"] += s
+                spent["SHACL gate"] += timed(validate, triples)[0]
+                spent["store write"] += timed(store.replace_graph, document_graph_iri(doc), triples)[0]
+                out.write(to_nquads(document_graph_iri(doc), triples))
         store.close()
+        spent["store floor: oxigraph load, same quads"] = timed(oxigraph_bulk_load, Path(tmp, "floor"), [nquads])[0]
     return spent
 
 
