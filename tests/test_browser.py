@@ -4,6 +4,7 @@ save screenshots under tests/output/."""
 import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import httpx
@@ -134,3 +135,29 @@ def test_page_query_and_network(site, browser):
     _wait(browser, lambda b: "医疗器械" in b.execute_script(
         "return [...document.querySelectorAll('#search-results .topic')].map(s => s.textContent)"))
     browser.save_screenshot(str(OUTPUT / "browser-search.png"))
+
+
+def test_search_waits_for_the_index(tmp_path_factory, corpus_documents, browser, monkeypatch):
+    """Right after a start the search index is still being built and a search answers 503 with
+    Retry-After: the page says so and asks again until the index is there, instead of failing."""
+    from selenium.webdriver.common.by import By
+    from policykg.api import search
+    released = threading.Event()
+    build = search.SearchIndex.build
+    monkeypatch.setattr(search, "BUILD_PATIENCE", 0.2)
+    monkeypatch.setattr(search.SearchIndex, "build", lambda self, fp: released.wait(60) and build(self, fp))
+    store = stored_corpus(tmp_path_factory.mktemp("browser-slow-index"), corpus_documents)
+    try:
+        with live_server(create_app(store, text_folders=[ROOT / "corpus"])) as url:
+            assert httpx.get(url + "/api/search", params={"q": "医疗器械"}).status_code == 503
+            browser.get(url + "/")
+            browser.find_element(By.CSS_SELECTOR, "button.tab[data-tab='search']").click()
+            browser.find_element(By.ID, "search-q").send_keys("医疗器械")
+            browser.find_element(By.ID, "search-go").click()
+            _wait(browser, lambda b: "检索索引" in b.find_element(By.ID, "search-info").text)
+            released.set()
+            hits = _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#search-results .search-hit"), timeout=40)
+            assert hits and "医疗器械" in browser.find_element(By.ID, "search-results").text
+    finally:
+        released.set()
+        store.close()

@@ -8,14 +8,14 @@ const TEXT = {
         pick: "点击单位查看其条款原文。", missing: "查询编辑器未安装：请在仓库根目录运行 npm ci。",
         lead: "牵头", responsible: "责任", implied: "（推定：发文机关）", no_text: "（原文不可用）",
         count: (u, t) => `${u} 个单位，${t} 项任务`, browse: "浏览接口查询", queries: "问题",
-        tab_search: "检索", search_go: "检索", search_hint: "单位、主题、指标或任意词语",
+        tab_search: "检索", search_go: "检索", search_hint: "单位、主题、指标或任意词语", indexing: "正在建立检索索引，稍候自动重试……",
         found: (n) => `共 ${n} 条`, topics: "主题", matched: "匹配", summary: "英文摘要", gloss: "标题释义" },
   en: { title: "Policy Knowledge Graph", tab_query: "SPARQL query", tab_network: "Units and tasks", api: "API docs",
         named: "Named queries", city: "City", document: "Document", all: "All", units: "Units",
         pick: "Click a unit to see its provisions in the source text.", missing: "Query editor not installed: run npm ci at the repository root.",
         lead: "lead", responsible: "responsible", implied: "(implied: issuing body)", no_text: "(source text unavailable)",
         count: (u, t) => `${u} units, ${t} tasks`, browse: "Browse API queries", queries: "Questions",
-        tab_search: "Search", search_go: "Search", search_hint: "unit, topic, metric or any words",
+        tab_search: "Search", search_go: "Search", search_hint: "unit, topic, metric or any words", indexing: "Building the search index; retrying shortly…",
         found: (n) => `${n} provisions`, topics: "Topics", matched: "matched", summary: "In English", gloss: "Heading gloss" },
 };
 const state = { lang: localStorage.getItem("policykg-lang") || "zh", yasgui: null, cy: null, network: null, unit: null, query: null, search: null };
@@ -23,10 +23,22 @@ window.policykg = state;                       // for the browser test and the c
 
 const $ = (sel) => document.querySelector(sel);
 const t = (key) => TEXT[state.lang][key];
-async function getJSON(url) {
-  const r = await fetch(url, { headers: { Accept: "application/json" } });
-  if (!r.ok) throw new Error(`${url}: ${r.status} ${await r.text()}`);
-  return r.json();
+async function getJSON(url, onWait = null) {
+  // A 503 with Retry-After (the search index still being built after a start) is waited out
+  // and asked again, for up to two minutes; any other failure is thrown at once.
+  for (let waited = 0; ; ) {
+    const r = await fetch(url, { headers: { Accept: "application/json" } });
+    const retry = Number(r.headers.get("Retry-After"));
+    if (onWait && r.status === 503 && retry > 0 && waited < 120) {
+      onWait();
+      const pause = Math.min(retry, 10);
+      await new Promise((done) => setTimeout(done, pause * 1000));
+      waited += pause;
+      continue;
+    }
+    if (!r.ok) throw new Error(`${url}: ${r.status} ${await r.text()}`);
+    return r.json();
+  }
 }
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -162,7 +174,7 @@ async function runSearch(q) {
   state.query = q;
   const params = new URLSearchParams({ q, lang: state.lang, limit: 50 });
   if ($("#search-city").value) params.set("city", $("#search-city").value);
-  const found = await getJSON(`/api/search?${params}`);
+  const found = await getJSON(`/api/search?${params}`, () => ($("#search-info").textContent = t("indexing")));
   state.search = found;
   $("#search-info").textContent = t("found")(found.total);
   $("#search-units").replaceChildren(...found.units.map((u) =>
