@@ -87,7 +87,10 @@ class Browser:
 
     async def rows(self, name: str, bindings: dict, limit: int | None = None, offset: int = 0,
                    slots: dict[str, str] | None = None) -> list[dict]:
-        text = with_optional_lines(template(name), {k for k, v in bindings.items() if v is not None})
+        bound = {k for k, v in bindings.items() if v is not None}
+        if not getattr(self.store, "keeps_scan_order", False):
+            bound.add("portable")     # another server: no Oxigraph planner hints, an ORDER BY
+        text = with_optional_lines(template(name), bound)
         # integers validated by FastAPI: structure, not values
         page_text = f"LIMIT {int(limit) + 1} OFFSET {int(offset)}" if limit is not None else ""
         if page_text and not re.search(r"^\s*#=page\s*$", text, re.M):

@@ -11,11 +11,11 @@ them at the end. What is written (ontology/policykg.ttl has the labels):
   in their IRI (eli/{city}/{year}/…, 0 when undated), then in a fixed order of their own (a
   hash of the IRI). Oxigraph 0.5 decodes IRIs and long strings again on every comparison of an
   ORDER BY, ~100x slower than comparing numbers, so the queries sort on numbers like this one.
-- `pkg:taskSortKey`, `pkg:dutySortKey`, `pkg:targetSortKey` (xsd:decimal) on every Task,
-  DutyAssignment and Target: the document key, then the place in the document's reading order
-  as the fraction (the provision's `pkg:order`; for an assignment then lead before responsible,
-  implied before stated and the position the unit is listed at; for a target its number in the
-  provision). Sorting on one of them gives documents in turn, each in reading order, and a
+- `pkg:taskSortKey`, `pkg:dutySortKey`, `pkg:targetSortKey`, `pkg:deadlineSortKey`
+  (xsd:decimal) on every Task, DutyAssignment, Target and Deadline: the document key, then the
+  place in the document's reading order as the fraction (the provision's `pkg:order`; for an
+  assignment then lead before responsible, implied before stated and the position the unit is
+  listed at; for a target or deadline its number in the provision). Sorting on one of them gives documents in turn, each in reading order, and a
   document's rows come from one scan of its graph, without a join per row to the provision.
 - `pkg:cityMetricKey` on every Target: its `pkg:metricKey` after the city region's IRI and a
   space, so equal keys are always in one city and can be looked up in the index;
@@ -130,11 +130,14 @@ def derived_triples(triples: Iterable[Triple]) -> list[Triple]:
                 out.append(Triple(task, pkg.taskMatchKey, Literal(f"{city.value} metric {unit.value}\t{mkey.value}")))
 
     for provision, target in ((t.subject, t.object) for t in by_predicate.get(pkg.hasTarget, ())):
-        number = int(target.value.rsplit("-", 1)[-1]) if target.value.rsplit("-", 1)[-1].isdigit() else 0
-        rank = order.get(provision, 0) * ORDER_STEP + min(number, ORDER_STEP - 1)
+        rank = order.get(provision, 0) * ORDER_STEP + _item_number(target)
         out.append(Triple(target, pkg.targetSortKey, _sort_key(doc_key, rank)))
         if (key := metric_key.get(target)) is not None:
             keyed(target, pkg.cityMetricKey, pkg.metricKeyPart, key.value)
+
+    for provision, deadline in ((t.subject, t.object) for t in by_predicate.get(pkg.hasDeadline, ())):
+        number = _item_number(deadline)
+        out.append(Triple(deadline, pkg.deadlineSortKey, _sort_key(doc_key, order.get(provision, 0) * ORDER_STEP + number)))
 
     task_of, role, basis, position, bearer = (values(p) for p in (pkg.task, pkg.role, pkg.basis, pkg.position, pkg.bearer))
     tallies: dict[NamedNode, dict[str, set]] = {}
@@ -163,6 +166,12 @@ def derived_triples(triples: Iterable[Triple]) -> list[Triple]:
         out.append(Triple(document, prop, _integer(len(set(typed.get(cls, ()))))))
     out.append(Triple(document, pkg.tripleCount, _integer(count + len(out) + 1)))
     return out
+
+
+def _item_number(node: NamedNode) -> int:
+    """N of a fact IRI ending `#target-N` / `#deadline-N` (numbered in reading order), else 0."""
+    tail = node.value.rsplit("-", 1)[-1]
+    return min(int(tail), ORDER_STEP - 1) if tail.isdigit() else 0
 
 
 def _sort_key(doc_key: int, rank: int) -> Literal:

@@ -24,6 +24,11 @@ BULK_MIN_QUADS = 10_000
 
 
 class EmbeddedStore:
+    # Oxigraph returns a graph scan in index order and keeps a subquery's order in the query
+    # around it: the browse templates page on that instead of sorting every row
+    # (api/reader.py; another server gets their `#?portable` ORDER BY instead).
+    keeps_scan_order = True
+
     def __init__(self, path: str | None = None, read_only: bool = False):
         """`read_only` opens a snapshot without taking the write lock, so the CLI can read a
         store that a running `policykg serve` holds."""
