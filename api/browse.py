@@ -27,6 +27,7 @@ from policykg.ingest.models import Deadline
 from policykg.ingest.topics import TOPIC_BASE, topic_iri, topic_labels
 
 MAX_LIMIT = 500
+UNIT_TASKS_LIMIT, UNIT_TASKS_MAX = 500, 5000  # a unit page's tasks (a city's finance bureau at 1,000 documents: 1,026)
 NETWORK_LIMIT, NETWORK_MAX = 500, 5000     # edges per page of /api/network (the corpus has < 300)
 # Labels of the ontology's roles and bases (ontology/policykg.ttl), for lang=zh|en.
 LABELS = {"LeadRole": {"zh": "牵头单位", "en": "lead unit"},
@@ -99,7 +100,7 @@ def topic_item(cid: str, lang: str) -> dict:
 def english_rendering(x: dict) -> dict:
     """A provision's English rendering as the graph holds it: the facts in English, the heading's
     gloss, and the words left in Chinese (never translated here)."""
-    left = [w for w in (x.get("untranslated") or "").split("|") if w]
+    left = sorted(w for w in (x.get("untranslated") or "").split("|") if w)   # GROUP_CONCAT has no order
     return {"summary": x.get("summary_en"), "heading_gloss": x.get("gloss_en"), "untranslated_zh": left}
 
 
@@ -205,7 +206,7 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
             t = texts[x["id"]]
             x["text"] = t[x["start"]:x["end"]] if t else None
             x["document"] = x.pop("id")
-            x["topics"] = [topic_item(i.removeprefix(TOPIC_BASE), lang) for i in (x.get("topics") or "").split()]
+            x["topics"] = [topic_item(i.removeprefix(TOPIC_BASE), lang) for i in sorted((x.get("topics") or "").split())]
             x["english"] = english_rendering(x)
             for k in ("summary_en", "gloss_en", "untranslated"):
                 x.pop(k, None)
@@ -233,12 +234,19 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
         return page(request, [unit_item(x, lang) for x in rows], limit, offset, lang)
 
     @r.get("/units/{city}/{name}", summary="One unit: names, roles, tasks with source text, documents")
-    async def unit(city: str, name: str, document: str | None = None, lang: Lang["zh", "en"] = LangQ) -> dict:
+    async def unit(request: Request, city: str, name: str, document: str | None = None,
+                   lang: Lang["zh", "en"] = LangQ,
+                   limit: int = Query(UNIT_TASKS_LIMIT, ge=1, le=UNIT_TASKS_MAX, description="tasks per page"),
+                   offset: int = Offset) -> dict:
+        """A page of the unit's tasks (by document, then path); `documents` and `roles` are
+        those of the tasks on this page, `next` the link to the following page."""
         iri = iris.unit_iri(city, name)
         rows = await b.rows("units", {"unit": ox.NamedNode(iri)})
         if not rows:
             raise HTTPException(404, f"no unit {name!r} in {city!r}; GET /api/units?city={city} lists them")
-        tasks = await b.rows("unit_tasks", {"unit": ox.NamedNode(iri), "docId": await b.check_document(document)})
+        tasks = await b.rows("unit_tasks", {"unit": ox.NamedNode(iri), "docId": await b.check_document(document)},
+                             limit, offset)
+        more, tasks = len(tasks) > limit, tasks[:limit]
         docs_of = await b.document_texts(t["id"] for t in tasks)
         for t in tasks:
             doc = docs_of[t["id"]]
@@ -250,7 +258,9 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
             t["document"], t["document_title"] = t.pop("id"), pick(t, "title", lang)
             t["role_label"], t["basis_label"] = label(t.get("role"), lang), label(t.get("basis"), lang)
         docs = sorted({t["document"] for t in tasks})
-        return {"lang": lang, **unit_item(rows[0], lang), "tasks": tasks, "documents": docs,
+        nxt = str(request.url.include_query_params(offset=offset + limit)) if more else None
+        return {"lang": lang, **unit_item(rows[0], lang), "limit": limit, "offset": offset, "count": len(tasks),
+                "next": nxt, "tasks": tasks, "documents": docs,
                 "roles": sorted({f"{t['role']}/{t['basis']}" for t in tasks}),
                 "role_labels": sorted({f"{label(t['role'], lang)} ({label(t['basis'], lang)})" for t in tasks})}
 

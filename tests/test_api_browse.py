@@ -78,6 +78,21 @@ def test_unit_page_has_tasks_with_highlightable_mentions(client):
     assert stated and all(t["start"] <= t["mention_start"] < t["mention_end"] <= t["end"] for t in stated)
 
 
+def test_unit_page_pages_its_tasks(client):
+    """A unit's tasks come a page at a time, following `next`: the pages add up to the whole."""
+    top = client.get("/api/units", params={"city": "巴中市", "limit": 1}).json()["items"][0]
+    whole = client.get(top["url"]).json()
+    assert whole["next"] is None and whole["count"] == len(whole["tasks"]) > 4
+    pages, url, params = [], top["url"], {"limit": 2}
+    while url:
+        answer = client.get(url, params=params).json()
+        assert answer["count"] == len(answer["tasks"]) <= 2
+        pages += answer["tasks"]
+        url, params = answer["next"], None
+    assert pages == whole["tasks"]
+    assert client.get(top["url"], params={"limit": 0}).status_code == 422
+
+
 def test_network_edges_join_units_to_tasks(client):
     net = client.get("/api/network", params={"city": "聊城"}).json()
     ids = {n["id"] for n in net["nodes"]}

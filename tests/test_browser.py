@@ -161,3 +161,34 @@ def test_search_waits_for_the_index(tmp_path_factory, corpus_documents, browser,
     finally:
         released.set()
         store.close()
+
+
+def test_unit_tasks_come_in_pages(tmp_path_factory, corpus_documents, browser, monkeypatch):
+    """A unit with more tasks than a page shows the first page and a button that appends the next."""
+    from selenium.webdriver.common.by import By
+    from policykg.api import browse
+    monkeypatch.setattr(browse, "UNIT_TASKS_LIMIT", 2)
+    store = stored_corpus(tmp_path_factory.mktemp("browser-unit-pages"), corpus_documents)
+    try:
+        with live_server(create_app(store, text_folders=[ROOT / "corpus"])) as url:
+            top = httpx.get(url + "/api/units", params={"city": "巴中市", "limit": 1}).json()["items"][0]
+            total = len(httpx.get(url + top["url"], params={"limit": 500}).json()["tasks"])
+            assert total > 4
+            browser.get(url + "/")
+            browser.find_element(By.CSS_SELECTOR, "button.tab[data-tab='network']").click()
+            _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#city-filter option[value='巴中市']"))
+            browser.execute_script("const s = document.querySelector('#city-filter'); s.value = '巴中市';"
+                                   "s.dispatchEvent(new Event('change'));")
+            item = _wait(browser, lambda b: [li for li in b.find_elements(By.CSS_SELECTOR, "#unit-list li")
+                                             if li.text == top["name_zh"] and li.get_attribute("data-unit") == top["url"]])[0]
+            item.click()
+            _wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#unit-panel .provision")) == 2)
+            for shown in range(4, total + 1, 2):
+                browser.find_element(By.ID, "unit-more").click()
+                _wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#unit-panel .provision")) == min(shown, total))
+            if total % 2:
+                browser.find_element(By.ID, "unit-more").click()
+            _wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#unit-panel .provision")) == total)
+            assert not browser.find_elements(By.ID, "unit-more")
+    finally:
+        store.close()

@@ -8,14 +8,14 @@ const TEXT = {
         pick: "点击单位查看其条款原文。", missing: "查询编辑器未安装：请在仓库根目录运行 npm ci。",
         lead: "牵头", responsible: "责任", implied: "（推定：发文机关）", no_text: "（原文不可用）",
         count: (u, t) => `${u} 个单位，${t} 项任务`, browse: "浏览接口查询", queries: "问题",
-        tab_search: "检索", search_go: "检索", search_hint: "单位、主题、指标或任意词语", indexing: "正在建立检索索引，稍候自动重试……",
+        tab_search: "检索", search_go: "检索", search_hint: "单位、主题、指标或任意词语", indexing: "正在建立检索索引，稍候自动重试……", more_tasks: "更多任务",
         found: (n) => `共 ${n} 条`, topics: "主题", matched: "匹配", summary: "英文摘要", gloss: "标题释义" },
   en: { title: "Policy Knowledge Graph", tab_query: "SPARQL query", tab_network: "Units and tasks", api: "API docs",
         named: "Named queries", city: "City", document: "Document", all: "All", units: "Units",
         pick: "Click a unit to see its provisions in the source text.", missing: "Query editor not installed: run npm ci at the repository root.",
         lead: "lead", responsible: "responsible", implied: "(implied: issuing body)", no_text: "(source text unavailable)",
         count: (u, t) => `${u} units, ${t} tasks`, browse: "Browse API queries", queries: "Questions",
-        tab_search: "Search", search_go: "Search", search_hint: "unit, topic, metric or any words", indexing: "Building the search index; retrying shortly…",
+        tab_search: "Search", search_go: "Search", search_hint: "unit, topic, metric or any words", indexing: "Building the search index; retrying shortly…", more_tasks: "More tasks",
         found: (n) => `${n} provisions`, topics: "Topics", matched: "matched", summary: "In English", gloss: "Heading gloss" },
 };
 const state = { lang: localStorage.getItem("policykg-lang") || "zh", yasgui: null, cy: null, network: null, unit: null, query: null, search: null };
@@ -152,12 +152,25 @@ async function openUnit(url) {
   const unit = await getJSON(`${encodeURI(url)}?${params}`);
   if (mine !== latest.unit) return;
   const other = state.lang === "zh" ? unit.name_en : unit.name_zh;
-  const items = unit.tasks.map((task) => el("div", { class: "provision" },
+  $("#unit-panel").replaceChildren(el("h2", { id: "unit-name" }, unit.name), other ? el("p", {}, other) : "",
+    ...unit.tasks.map(taskItem), moreTasks(unit.next, mine));
+}
+function taskItem(task) {
+  return el("div", { class: "provision" },
     el("div", { class: "meta" },
       el("span", { class: task.role === "LeadRole" ? "role-lead" : "role-responsible" }, t(task.role === "LeadRole" ? "lead" : "responsible")),
       task.basis === "Implied" ? ` ${t("implied")}` : "", ` · ${task.document_title || task.document} · ${task.path}`),
-    highlighted(task)));
-  $("#unit-panel").replaceChildren(el("h2", { id: "unit-name" }, unit.name), other ? el("p", {}, other) : "", ...items);
+    highlighted(task));
+}
+function moreTasks(next, mine) {
+  // A unit with more tasks than one page: the next page is appended when asked for.
+  if (!next) return "";
+  const button = el("button", { id: "unit-more", onclick: async () => {
+    button.disabled = true;
+    const page = await getJSON(next);
+    if (mine === latest.unit) button.replaceWith(...page.tasks.map(taskItem), moreTasks(page.next, mine));
+  } }, t("more_tasks"));
+  return button;
 }
 function highlighted(task) {
   // The unit's mention inside the provision, marked at the offsets the graph recorded.
