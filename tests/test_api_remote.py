@@ -3,7 +3,9 @@
 The browse templates are planned for Oxigraph, whose scans return a document's rows in reading
 order, so over the embedded store a page needs no ORDER BY over every row; another server keeps
 no such order, and its pages (LIMIT/OFFSET over an unordered answer) could overlap or skip rows.
-Here a real Virtuoso holds the corpus and every list is walked page by page on both."""
+Here a real `oxigraph serve` and a real Virtuoso hold the corpus, and every list is walked page
+by page on each and on the embedded store."""
+import contextlib
 from pathlib import Path
 
 import httpx
@@ -31,26 +33,32 @@ LISTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory, corpus_documents, virtuoso_endpoint):
+@pytest.fixture(scope="module", params=["oxigraph-serve", "virtuoso"])
+def servers(request, tmp_path_factory, corpus_documents):
+    """(embedded base URL, remote base URL): the same corpus served from the embedded store and
+    from a real `oxigraph serve` or Virtuoso (each started by the tests on 127.0.0.1)."""
     from policykg.graph.load import load_ontology
     from policykg.graph.mapping import document_graph_iri, document_to_triples
     from policykg.graph.store import open_store
-    local = stored_corpus(tmp_path_factory.mktemp("remote-api-local"), corpus_documents)
-    load_ontology(local)
-    remote = open_store(endpoint=virtuoso_endpoint, server_kind="virtuoso")
-    for name in remote.graph_names():
-        remote.delete_graph(name)
-    load_ontology(remote)
-    for doc in corpus_documents.values():
-        remote.replace_graph(document_graph_iri(doc), document_to_triples(doc))
-    folders = [ROOT / "corpus"]
-    with live_server(create_app(local, text_folders=folders)) as a, \
-            live_server(create_app(remote, text_folders=folders)) as b:
+    from policykg.graph.testing import oxigraph_server
+    with contextlib.ExitStack() as stack:
+        if request.param == "virtuoso":
+            remote = open_store(endpoint=request.getfixturevalue("virtuoso_endpoint"), server_kind="virtuoso")
+        else:
+            remote = open_store(endpoint=stack.enter_context(oxigraph_server()))
+        local = stored_corpus(tmp_path_factory.mktemp("remote-api-local"), corpus_documents)
+        stack.callback(local.close)
+        for name in remote.graph_names():
+            remote.delete_graph(name)
+        stack.callback(lambda: [remote.delete_graph(name) for name in remote.graph_names()])
+        for store in (local, remote):
+            load_ontology(store)
+        for doc in corpus_documents.values():
+            remote.replace_graph(document_graph_iri(doc), document_to_triples(doc))
+        folders = [ROOT / "corpus"]
+        a = stack.enter_context(live_server(create_app(local, text_folders=folders)))
+        b = stack.enter_context(live_server(create_app(remote, text_folders=folders)))
         yield a, b
-    for name in remote.graph_names():
-        remote.delete_graph(name)
-    local.close()
 
 
 def walk(base: str, path: str, params: dict) -> list:
