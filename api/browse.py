@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from policykg.api.reader import Browser, pick, unprocessable, zh
-from policykg.api.search import SearchIndex
+from policykg.api.search_index import SearchIndex
 from policykg.api.sparql import Limits
 from policykg.api.texts import TextSource
 from policykg.graph import iris

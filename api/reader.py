@@ -1,6 +1,6 @@
 """Reading the browse templates (api/templates/*.rq): a template's text with its optional
 lines, bound values and slots filled, run on the store with values bound as RDF terms (never
-request text), and rows as plain JSON values. api/browse.py serves them; api/search.py reads
+request text), and rows as plain JSON values. api/browse.py serves them; api/search_index.py reads
 its index through the same Browser."""
 from __future__ import annotations
 

@@ -141,7 +141,7 @@ def test_search_waits_for_the_index(tmp_path_factory, corpus_documents, browser,
     """Right after a start the search index is still being built and a search answers 503 with
     Retry-After: the page says so and asks again until the index is there, instead of failing."""
     from selenium.webdriver.common.by import By
-    from policykg.api import search
+    from policykg.api import search_index as search
     released = threading.Event()
     build = search.SearchIndex.build
     monkeypatch.setattr(search, "BUILD_PATIENCE", 0.2)

@@ -1,4 +1,4 @@
-"""The search index at scale (api/search.py): built from the search_* templates in one pass
+"""The search index at scale (api/search_index.py): built from the search_* templates in one pass
 (grouped per document), in the background — a search that finds it being built is answered 503
 with Retry-After, not held — and rebuilt only when a document changes, while the old index goes
 on answering. The index must hold what the store holds: provisions' IRIs and parents (minted,
@@ -13,7 +13,7 @@ from fastapi import HTTPException
 from fastapi.testclient import TestClient
 
 from conftest import stored_corpus
-from policykg.api import search
+from policykg.api import search_index as search
 from policykg.api.app import create_app
 from policykg.api.reader import Browser, plain
 from policykg.api.sparql import Limits
