@@ -1,6 +1,7 @@
 """Ingest throughput against the floor nobody beats (read the files, run one regex scan).
 
     python benchmarks/bench_ingest.py [--scales 10 1000] [--workers N] [--keep DIR] [--stage-docs 20]
+                                      [--steps extract ingest ingest/1]
 
 For each scale: a seeded synthetic corpus (benchmarks/generate.py), then
   floor        read + decode + one regex pass over every text
@@ -125,20 +126,22 @@ HEADER = ("| documents | step | seconds | M chars/s | provisions/s | × floor ti
 
 
 def bench_scale(scale: int, workers: int, folder: Path, keep: Path | None, stage_docs: int,
-                quality_docs: int, ingest_up_to: int) -> None:
+                quality_docs: int, ingest_up_to: int, steps: set[str] = frozenset({"extract", "ingest", "ingest/1"})) -> None:
     paths = sorted(folder.glob("*.txt")) or generate(folder, scale)
     floor_s, (chars, _) = timed(floor, paths)
     rows = [("floor", floor_s, None, chars)]
-    one_s, provisions = timed(extract, paths, 1)
-    rows.append(("extract/1", one_s, provisions, chars))
-    if workers > 1:
-        rows.append((f"extract/{workers}", timed(extract, paths, workers)[0], provisions, chars))
-    if scale <= ingest_up_to:
-        rows.append(("ingest/1", timed(store_ingest, paths, 1, True)[0], provisions, chars))
+    if "extract" in steps:
+        one_s, provisions = timed(extract, paths, 1)
+        rows.append(("extract/1", one_s, provisions, chars))
         if workers > 1:
-            rows.append((f"ingest/{workers}", timed(store_ingest, paths, workers, True, keep=keep)[0], provisions, chars))
-        elif keep:
-            store_ingest(paths, 1, True, keep=keep)
+            rows.append((f"extract/{workers}", timed(extract, paths, workers)[0], provisions, chars))
+    if scale <= ingest_up_to and "ingest" in steps:
+        if workers == 1 or "ingest/1" in steps:
+            s, provisions = timed(store_ingest, paths, 1, True, keep=keep if workers == 1 else None)
+            rows.append(("ingest/1", s, provisions, chars))
+        if workers > 1:
+            s, provisions = timed(store_ingest, paths, workers, True, keep=keep)
+            rows.append((f"ingest/{workers}", s, provisions, chars))
     if stage_docs:
         sample = paths[:stage_docs]
         sample_chars = sum(len(p.read_text("utf-8")) for p in sample)
@@ -166,6 +169,8 @@ def main() -> None:
     parser.add_argument("--stage-docs", type=int, default=20, help="documents timed stage by stage")
     parser.add_argument("--quality-docs", type=int, default=50, help="score extraction up to this scale")
     parser.add_argument("--ingest-up-to", type=int, default=1000, help="largest scale ingested into a store")
+    parser.add_argument("--steps", nargs="+", default=["extract", "ingest", "ingest/1"],
+                        help="extract (1 and N workers), ingest (N workers; 1 when --workers 1), ingest/1 (also one process)")
     parser.add_argument("--no-header", action="store_true")
     args = parser.parse_args()
     workers = args.workers or os.cpu_count() or 1
@@ -175,7 +180,7 @@ def main() -> None:
         for scale in args.scales:
             folder = args.corpus or Path(tmp) / str(scale)
             bench_scale(scale, workers, folder, args.keep, min(args.stage_docs, scale), args.quality_docs,
-                        args.ingest_up_to)
+                        args.ingest_up_to, set(args.steps))
 
 
 if __name__ == "__main__":
