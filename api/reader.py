@@ -34,7 +34,9 @@ _SLOT_LINE = re.compile(r"^(\s*)#=(\w+)[ \t]*$", re.M)
 def with_optional_lines(text: str, bound: set[str]) -> str:
     """A template's `#?a|b pattern` lines become `pattern` when ?a or ?b is bound (fixed query
     structure chosen by which parameters are given; values are bound or rendered by pyoxigraph,
-    never pasted from the request); a `pattern  #unless?a|b` line is left out when ?a or ?b is bound."""
+    never pasted from the request); a `pattern  #unless?a|b` line is left out when ?a or ?b is bound.
+    `portable` counts as bound when the store is not the embedded Oxigraph (Browser.rows): its
+    `#unless?portable` planner hints drop out and its `#?portable ORDER BY` lines count."""
     text = _OPTIONAL_LINE.sub(lambda m: m.group(1) + m.group(3) if set(m.group(2).split("|")) & bound else m.group(0), text)
     return _UNBOUND_LINE.sub(lambda m: m.group(1) + "# " + m.group(2) if set(m.group(3).split("|")) & bound else m.group(0), text)
 
