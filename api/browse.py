@@ -55,22 +55,14 @@ def unit_role_filter(role: str | None, basis: str | None) -> str:
 
 def unit_topic_filter(topic: str | None, city: ox.Literal | None) -> str:
     """The units template's topic filter: the units bearing a task of a provision on the topic,
-    found from the provisions on it in each document's graph (the city's documents only, when
-    a city is given). Values rendered by pyoxigraph."""
+    from each document's pkg:taskTopicInDocument (graph/derived.py; the city's documents only,
+    when a city is given). Values rendered by pyoxigraph."""
     if topic is None:
         return ""
-    docs = ("{ SELECT DISTINCT ?topicCity WHERE { VALUES ?topicCityName { " + render_term(city) + " } "
-            "?topicCity rdfs:label ?topicCityName } } ?topicDoc pkg:city ?topicCity ." if city is not None
-            else "?topicDoc pkg:documentKey ?topicDocKey .")
-    return ("{ SELECT DISTINCT ?unit WHERE { { SELECT ?topicDoc ?topicProvision WHERE { "
-            "{ SELECT ?topicDoc WHERE { " + docs + " } LIMIT 1000000 } "
-            "GRAPH ?topicDoc { ?topicProvision pkg:topic " + render_term(ox.NamedNode(topic_iri(topic))) + " } "
-            "} " + ("LIMIT 1000000 " if city is not None else "") + "} "
-            # with a city, a LIMIT hint: its provisions' tasks are then looked up one by one (over
-            # every city's, hashing the rest over the whole store is faster: 6 s, 9 s one by one)
-            "GRAPH ?topicDoc { ?topicProvision pkg:setsTask ?topicTask } "
-            "GRAPH ?topicDoc { ?topicTask pkg:hasAssignment ?topicA } "
-            "GRAPH ?topicDoc { ?topicA pkg:bearer ?unit } } }")
+    in_city = ("{ SELECT DISTINCT ?topicCity WHERE { VALUES ?topicCityName { " + render_term(city) + " } "
+               "?topicCity rdfs:label ?topicCityName } } ?topicDoc pkg:city ?topicCity . " if city is not None else "")
+    return ("{ SELECT DISTINCT ?unit WHERE { " + in_city +
+            "GRAPH ?topicDoc { ?unit pkg:taskTopicInDocument " + render_term(ox.NamedNode(topic_iri(topic))) + " } } }")
 
 
 

@@ -38,7 +38,8 @@ def test_derived_triples_come_with_the_mapping_and_are_a_function_of_it():
 
 DERIVED = {"documentKey", "taskSortKey", "dutySortKey", "targetSortKey", "headingKey", "taskMatchKey",
            "cityMetricKey", "metricKeyPart", "provisionCount", "taskCount", "targetCount", "deadlineCount",
-           "tripleCount", "dutiesInDocument", "leadsInDocument", "sharedInDocument", "impliedLeadsInDocument"}
+           "tripleCount", "dutiesInDocument", "leadsInDocument", "sharedInDocument", "impliedLeadsInDocument",
+           "deadlineSortKey", "taskTopicInDocument"}
 
 
 def test_sort_keys_follow_reading_order_and_roles():
@@ -96,3 +97,27 @@ def test_document_key_is_a_64_bit_integer():
         assert 0 <= document_key(iri) < 2 ** 63
     assert document_key("https://policykg.org/eli/x/undated/plan/a") < 10 ** 15
     assert isinstance(ox.Literal(str(document_key("urn:x"))), ox.Literal)
+
+
+def test_derived_of_the_corpus_equal_what_a_join_finds(corpus_documents):
+    """On the real documents (with topics and deadlines): the units on each topic are those a
+    join of topic -> provision -> task -> assignment -> bearer finds, and a provision's
+    deadlines sort in the order they are read."""
+    store = open_store()
+    for document in corpus_documents.values():
+        store.replace_graph(document_graph_iri(document), document_to_triples(document))
+    derived = {(r["g"].value, r["u"].value, r["t"].value) for r in store.query(
+        f"SELECT ?g ?u ?t WHERE {{ GRAPH ?g {{ ?u <{PKG}taskTopicInDocument> ?t }} }}").rows}
+    joined = {(r["g"].value, r["u"].value, r["t"].value) for r in store.query(
+        f"SELECT DISTINCT ?g ?u ?t WHERE {{ GRAPH ?g {{ ?p <{PKG}topic> ?t . ?p <{PKG}setsTask> ?k . "
+        f"?k <{PKG}hasAssignment> ?a . ?a <{PKG}bearer> ?u }} }}").rows}
+    assert derived and derived == joined
+    keyed = store.query(f"SELECT ?p ?s ?k WHERE {{ ?p <{PKG}hasDeadline> ?d . ?d <{PKG}deadlineSortKey> ?k . "
+                        f"?d <{PKG}readAt>/<http://www.w3.org/ns/oa#hasSelector>/<http://www.w3.org/ns/oa#start> ?s }}").rows
+    by_provision: dict = {}
+    for r in keyed:
+        by_provision.setdefault(r["p"].value, []).append((Decimal(r["k"].value), int(r["s"].value)))
+    assert any(len(v) > 1 for v in by_provision.values())
+    for pairs in by_provision.values():
+        assert [s for _, s in sorted(pairs)] == sorted(s for _, s in pairs)
+    store.close()
