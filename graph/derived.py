@@ -15,8 +15,9 @@ them at the end. What is written (ontology/policykg.ttl has the labels):
   (xsd:decimal) on every Task, DutyAssignment, Target and Deadline: the document key, then the
   place in the document's reading order as the fraction (the provision's `pkg:order`; for an
   assignment then lead before responsible, implied before stated and the position the unit is
-  listed at; for a target or deadline its number in the provision). Sorting on one of them gives documents in turn, each in reading order, and a
-  document's rows come from one scan of its graph, without a join per row to the provision.
+  listed at; for a target or deadline its number in the provision). Sorting on one of them
+  gives documents in turn, each in reading order, and a document's rows come from one scan of
+  its graph, without a join per row to the provision.
 - `pkg:cityMetricKey` on every Target: its `pkg:metricKey` after the city region's IRI and a
   space, so equal keys are always in one city and can be looked up in the index;
   `pkg:metricKeyPart` carries, the same way, the key itself and each of its beginnings and ends

@@ -27,6 +27,7 @@ LISTS = [
     ("/api/deadlines", {"after": "2023-01-01"}),
     ("/api/units", {}),
     ("/api/units", {"city": "巴中市", "role": "lead"}),
+    ("/api/units", {"topic": "medical-devices"}),
     ("/api/regions", {}),
     ("/api/cities", {}),
     ("/api/network", {}),
