@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from policykg.graph.testing import die_with_parent
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,7 +40,7 @@ def wait_http(url: str, process: subprocess.Popen, startup: float = 60.0) -> Non
 def _running(argv: list[str], probe: str, *, cwd: Path = ROOT, log: Path | None = None):
     err = open(log, "wb") if log else subprocess.PIPE
     process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=die_with_parent)
     try:
         wait_http(probe, process)
         yield process

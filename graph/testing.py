@@ -30,7 +30,7 @@ def oxigraph_server(binary: str | None = None, startup: float = 20.0):
     with tempfile.TemporaryDirectory(prefix="policykg-oxigraph-") as data:
         process = subprocess.Popen(
             [binary, "serve", "--location", data, "--bind", f"127.0.0.1:{port}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=die_with_parent,
         )
         try:
             base = f"http://127.0.0.1:{port}"
@@ -118,7 +118,7 @@ def virtuoso_server(startup: float = 60.0):
         console = Path(data) / "console.log"      # a file, not a pipe nobody reads while tests run
         with console.open("wb") as out:
             process = subprocess.Popen([server, "+foreground", "+configfile", str(ini)], cwd=data,
-                                       stdout=out, stderr=subprocess.STDOUT)
+                                       stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         try:
             instance = Virtuoso(f"http://127.0.0.1:{http_port}/sparql", Path(data),
                                 [isql, f"127.0.0.1:{sql_port}", "dba", "dba"])
@@ -141,6 +141,17 @@ def _wait_virtuoso(endpoint: str, process: subprocess.Popen, console: Path, star
         time.sleep(0.1)
     raise RuntimeError(f"virtuoso did not answer on {endpoint} within {startup} s: "
                        f"{console.read_text(errors='replace')[-2000:]}")
+
+
+def die_with_parent() -> None:
+    """Popen's preexec_fn for a test's server: the kernel stops it when the test process dies,
+    even by a signal that skips the `finally` that would stop it (Linux; elsewhere a no-op)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def stop(process: subprocess.Popen, grace: float = 10) -> None:

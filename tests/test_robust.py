@@ -278,3 +278,20 @@ def test_hostile_sparql_gets_its_status_while_another_client_is_served(served):
         r = client.get("/sparql", params={"query": "ASK { GRAPH <http://example.org/g> { ?s ?p ?o } }"},
                        headers={"Accept": "application/sparql-results+json"})
         assert r.status_code == 200 and r.json()["boolean"] is False
+
+
+def test_a_tests_server_dies_with_the_test_process():
+    """Servers the tests start (graph/testing.py, benchmarks/servers.py) go when the test process
+    is killed outright, when no `finally` runs to stop them: none is left holding a port."""
+    parent = subprocess.run(
+        [sys.executable, "-c",
+         "import os, signal, subprocess; from policykg.graph.testing import die_with_parent; "
+         "p = subprocess.Popen(['sleep', '60'], preexec_fn=die_with_parent); print(p.pid, flush=True); "
+         "os.kill(os.getpid(), signal.SIGKILL)"],
+        capture_output=True, text=True, timeout=30)
+    child = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    status = Path(f"/proc/{child}/stat").read_text().split()[2] if Path(f"/proc/{child}").exists() else "gone"
+    assert status in ("gone", "Z"), f"the child outlived its killed parent (state {status})"
