@@ -82,8 +82,9 @@ def test_sigkill_midway_leaves_a_consistent_store_and_rerun_finishes(tmp_path):
 BULK_WRITER = """
 import sys
 import pyoxigraph as ox
+from policykg.graph import store_embedded
 from policykg.graph.store import open_store
-from policykg.graph.store_embedded import BULK_MIN_QUADS
+store_embedded.BULK_MIN_QUADS = BULK_MIN_QUADS = 10_000     # the bulk path, on graphs built fast
 store = open_store(sys.argv[1])
 p = ox.NamedNode("http://example.org/p")
 for g in range(60):
@@ -97,7 +98,7 @@ for g in range(60):
 def test_sigkill_during_bulk_writes_leaves_whole_graphs(tmp_path):
     """Large new graphs go through Oxigraph's bulk loader: a kill while it writes leaves each
     graph whole or absent."""
-    from policykg.graph.store_embedded import BULK_MIN_QUADS
+    BULK_MIN_QUADS = 10_000                            # as BULK_WRITER sets it
     proc = subprocess.Popen([sys.executable, "-c", BULK_WRITER, str(tmp_path / "store")],
                             stdout=subprocess.PIPE, text=True)
     done = [int(proc.stdout.readline()) for _ in range(5)]
