@@ -167,8 +167,13 @@ function moreTasks(next, mine) {
   if (!next) return "";
   const button = el("button", { id: "unit-more", onclick: async () => {
     button.disabled = true;
-    const page = await getJSON(next);
-    if (mine === latest.unit) button.replaceWith(...page.tasks.map(taskItem), moreTasks(page.next, mine));
+    try {
+      const page = await getJSON(next);
+      if (mine === latest.unit) button.replaceWith(...page.tasks.map(taskItem), moreTasks(page.next, mine));
+    } catch (err) {
+      button.disabled = false;                  // a failed page can be asked for again
+      console.error(err);
+    }
   } }, t("more_tasks"));
   return button;
 }
