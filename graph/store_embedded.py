@@ -256,7 +256,21 @@ def _one_child(store, sparql, options, max_rows, deadline: float, lock, retry: b
         child.join()
 
 
+def die_with_parent() -> None:
+    """Have the kernel stop this process when its parent dies, even by SIGKILL, which runs no
+    cleanup (Linux PR_SET_PDEATHSIG; elsewhere a no-op). A query child whose server was killed
+    would otherwise run on, or hang on, with the store open; a test's server likewise. SIGKILL:
+    a child hung inside Oxigraph never returns to Python to act on SIGTERM's handler."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _child(send, store, sparql, options, max_rows) -> None:
+    die_with_parent()
     send.send(("started", None))
     try:
         send.send(("ok", _evaluate(store, sparql, options, max_rows)))

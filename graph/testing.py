@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from policykg.graph.store_embedded import die_with_parent  # noqa: F401 - the tests' servers use it
+
 
 def oxigraph_binary() -> str | None:
     beside = Path(sys.executable).with_name("oxigraph")
@@ -141,17 +143,6 @@ def _wait_virtuoso(endpoint: str, process: subprocess.Popen, console: Path, star
         time.sleep(0.1)
     raise RuntimeError(f"virtuoso did not answer on {endpoint} within {startup} s: "
                        f"{console.read_text(errors='replace')[-2000:]}")
-
-
-def die_with_parent() -> None:
-    """Popen's preexec_fn for a test's server: the kernel stops it when the test process dies,
-    even by a signal that skips the `finally` that would stop it (Linux; elsewhere a no-op)."""
-    try:
-        import ctypes
-        import signal
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def stop(process: subprocess.Popen, grace: float = 10) -> None:
