@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from policykg.graph.store_embedded import die_with_parent  # noqa: F401 - the tests' servers use it
+from policykg.graph.store_embedded import die_with_parent
 
 
 def oxigraph_binary() -> str | None:
