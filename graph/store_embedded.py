@@ -215,14 +215,23 @@ def _run(store, sparql: str, options: dict):
 
 
 # A forked child that has not said "started" within this time hung before running anything
-# (a lock copied mid-use by the fork); it is replaced once, the deadline kept.
+# (a lock copied mid-use by the fork); it is replaced, the deadline kept.
 _START_GRACE = 2.0
+# A child can also hang *after* starting, inside Oxigraph: RocksDB's own background threads
+# (flush, compaction) may hold one of its mutexes at the fork, and the child, which has no such
+# threads, then waits on it forever (seen: a 2 s query answered 503 in CI, a search-index child
+# asleep in store.query for its whole 600 s deadline). A running query uses CPU; a deadlocked
+# one sleeps without any. A child asleep without a single tick of CPU time for this long is
+# taken as hung and replaced (Linux /proc; elsewhere only the deadline applies).
+_STALL_SECONDS = 1.0
+_ATTEMPTS = 4
 
 
 def _evaluate_in_child(store, sparql, options, max_rows, timeout: float, lock) -> QueryOutcome:
     deadline = time.monotonic() + timeout
-    for attempt in range(2):
-        answer = _one_child(store, sparql, options, max_rows, deadline, lock, retry=attempt == 0)
+    for attempt in range(_ATTEMPTS):
+        answer = _one_child(store, sparql, options, max_rows, deadline, lock,
+                            retry=attempt < _ATTEMPTS - 1)
         if answer is not None:
             status, payload = answer
             if status == "ok":
@@ -232,7 +241,7 @@ def _evaluate_in_child(store, sparql, options, max_rows, timeout: float, lock) -
 
 
 def _one_child(store, sparql, options, max_rows, deadline: float, lock, retry: bool):
-    """(status, payload), or None when the child hung at start and may be replaced."""
+    """(status, payload), or None when the child hung and may be replaced."""
     receive, send = _FORK.Pipe(duplex=False)
     child = _FORK.Process(target=_child, args=(send, store, sparql, options, max_rows), daemon=True)
     with lock:                    # no other thread is inside Oxigraph while we fork
@@ -241,12 +250,10 @@ def _one_child(store, sparql, options, max_rows, deadline: float, lock, retry: b
     try:
         grace = min(_START_GRACE, max(0.0, deadline - time.monotonic()))
         if not receive.poll(grace):
-            if retry and time.monotonic() < deadline:
-                return None
-            raise QueryTimeout("query ran past its time limit and was stopped")
+            return _hung(retry, deadline)
         receive.recv()                                   # "started"
-        if not receive.poll(max(0.0, deadline - time.monotonic())):
-            raise QueryTimeout("query ran past its time limit and was stopped")
+        if not _await_answer(receive, child.pid, deadline):
+            return _hung(retry and _asleep(child.pid) is True, deadline)
         return receive.recv()
     except EOFError:
         raise QueryError("query evaluation process died") from None
@@ -254,6 +261,47 @@ def _one_child(store, sparql, options, max_rows, deadline: float, lock, retry: b
         receive.close()
         child.kill()
         child.join()
+
+
+def _hung(retry: bool, deadline: float) -> None:
+    if retry and time.monotonic() < deadline:
+        return None
+    raise QueryTimeout("query ran past its time limit and was stopped")
+
+
+def _await_answer(receive, pid: int, deadline: float) -> bool:
+    """True once the child's answer is there; False at the deadline or when the child has
+    slept through a whole stall period without using any CPU time (deadlocked)."""
+    last = _cpu_ticks(pid)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        if receive.poll(min(left, _STALL_SECONDS)):
+            return True
+        now = _cpu_ticks(pid)
+        if now is not None and now == last and _asleep(pid):
+            return False
+        last = now
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2:].split()    # fields after "pid (comm) "
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    fields = _proc_stat(pid)
+    return int(fields[11]) + int(fields[12]) if fields else None   # utime + stime
+
+
+def _asleep(pid: int) -> bool | None:
+    """True if sleeping (S: waiting on a lock or event), False if running or in disk I/O."""
+    fields = _proc_stat(pid)
+    return fields[0] == "S" if fields else None
 
 
 def die_with_parent() -> None:
