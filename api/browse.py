@@ -28,6 +28,9 @@ from policykg.ingest.topics import TOPIC_BASE, topic_iri, topic_labels
 
 MAX_LIMIT = 500
 UNIT_TASKS_LIMIT, UNIT_TASKS_MAX = 500, 5000  # a unit page's tasks (a city's finance bureau at 1,000 documents: 1,026)
+# A unit's counts per document (graph/derived.py) and the (role, basis) each one counts.
+UNIT_ROLE_COUNTS = ((("LeadRole", "Stated"), "leads"), (("ResponsibleRole", "Stated"), "shared"),
+                    (("LeadRole", "Implied"), "implied"))
 NETWORK_LIMIT, NETWORK_MAX = 500, 5000     # edges per page of /api/network (the corpus has < 300)
 # Labels of the ontology's roles and bases (ontology/policykg.ttl), for lang=zh|en.
 LABELS = {"LeadRole": {"zh": "牵头单位", "en": "lead unit"},
@@ -230,8 +233,8 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
                    lang: Lang["zh", "en"] = LangQ,
                    limit: int = Query(UNIT_TASKS_LIMIT, ge=1, le=UNIT_TASKS_MAX, description="tasks per page"),
                    offset: int = Offset) -> dict:
-        """A page of the unit's tasks (by document, then path); `documents` and `roles` are
-        those of the tasks on this page, `next` the link to the following page."""
+        """A page of the unit's tasks (by document, then path), `next` the link to the
+        following page; `documents` and `roles` are the whole unit's, whatever the page."""
         iri = iris.unit_iri(city, name)
         rows = await b.rows("units", {"unit": ox.NamedNode(iri)})
         if not rows:
@@ -249,12 +252,17 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
             t["text"] = full[t["start"]:t["end"]] if full else None
             t["document"], t["document_title"] = t.pop("id"), pick(t, "title", lang)
             t["role_label"], t["basis_label"] = label(t.get("role"), lang), label(t.get("basis"), lang)
-        docs = sorted({t["document"] for t in tasks})
+        docs, roles = await unit_documents(iri, document)
         nxt = str(request.url.include_query_params(offset=offset + limit)) if more else None
         return {"lang": lang, **unit_item(rows[0], lang), "limit": limit, "offset": offset, "count": len(tasks),
-                "next": nxt, "tasks": tasks, "documents": docs,
-                "roles": sorted({f"{t['role']}/{t['basis']}" for t in tasks}),
-                "role_labels": sorted({f"{label(t['role'], lang)} ({label(t['basis'], lang)})" for t in tasks})}
+                "next": nxt, "tasks": tasks, "documents": docs, "roles": sorted(f"{r}/{b}" for r, b in roles),
+                "role_labels": sorted(f"{label(r, lang)} ({label(b, lang)})" for r, b in roles)}
+
+    async def unit_documents(iri: str, document: str | None) -> tuple[list[str], set[tuple[str, str]]]:
+        """The documents a unit bears tasks in and its (role, basis) pairs over all of them."""
+        counts = await b.rows("unit_documents", {"unit": ox.NamedNode(iri), "docId": await b.check_document(document)})
+        roles = {pair for c in counts for pair, key in UNIT_ROLE_COUNTS if int(c[key] or 0) > 0}
+        return [c["id"] for c in counts if any(int(c[k] or 0) for _, k in UNIT_ROLE_COUNTS)], roles
 
     @r.get("/regions", summary="Cities, districts and counties")
     async def regions(request: Request, city: str | None = None, lang: Lang["zh", "en"] = LangQ,

@@ -90,6 +90,10 @@ def test_unit_page_pages_its_tasks(client):
         pages += answer["tasks"]
         url, params = answer["next"], None
     assert pages == whole["tasks"]
+    assert whole["documents"] == sorted({t["document"] for t in whole["tasks"]})
+    assert whole["roles"] == sorted({f"{t['role']}/{t['basis']}" for t in whole["tasks"]})
+    second = client.get(top["url"], params={"limit": 2, "offset": 2}).json()
+    assert (second["documents"], second["roles"]) == (whole["documents"], whole["roles"])   # the unit's, not the page's
     assert client.get(top["url"], params={"limit": 0}).status_code == 422
 
 
