@@ -7,11 +7,13 @@ worst case for the look-alike search (every match has thousands of twins). The d
 city keeps its three real documents at every scale.
 
     python benchmarks/bench_drafts.py [--scales 1000 10000] [--repeat 3]
+    python benchmarks/bench_drafts.py --folder CORPUS_DIR   # first use of a folder: one process vs the pool
 """
 from __future__ import annotations
 
 import argparse
 import copy
+import os
 import statistics
 import time
 from pathlib import Path
@@ -61,11 +63,33 @@ def timed(fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def cold_start(folder: Path) -> None:
+    """What a server's first draft check waits for on a corpus folder: extract every file and
+    build the index, in this process and with the pool (graph/drafts.PARALLEL_FROM)."""
+    from policykg.graph import drafts
+    files = drafts.corpus_files(folder)
+    chars = sum(len(p.read_text(encoding="utf-8")) for p in files)
+    print(f"{len(files):,} files, {chars / 1e6:.1f} M characters, {os.cpu_count()} cores")
+    print(f"{'extraction':>12} {'first index s':>14} {'x one process':>14}")
+    base = None
+    for label, threshold in (("one process", len(files) + 1), ("pool", drafts.PARALLEL_FROM)):
+        drafts.PARALLEL_FROM = threshold
+        drafts._cached_index.cache_clear()
+        start = time.perf_counter()
+        drafts.corpus_index(folder)
+        seconds = time.perf_counter() - start
+        base = base or seconds
+        print(f"{label:>12} {seconds:>14.1f} {seconds / base:>13.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", type=int, nargs="+", default=[1_000, 10_000])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--folder", type=Path, help="time the first index of this corpus folder instead")
     args = ap.parse_args()
+    if args.folder:
+        return cold_start(args.folder)
     docs = corpus()
     text = draft_text()
     draft = extract_text(text, source="bench-draft.txt", overrides={"city": "巴中市"})

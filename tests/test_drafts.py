@@ -142,3 +142,28 @@ def test_one_line_item_whose_heading_is_the_task(index):
                          overrides={"city": "巴中市"})
     kinds = {(f.kind, f.corpus_source.split("/")[-1]) for f in check_draft(draft, index, city="巴中市")}
     assert ("lead_conflict", "bazhong-tcm-integration-opinions-draft.txt") in kinds
+
+
+def test_a_large_corpus_folder_is_extracted_by_a_pool_into_the_same_index(tmp_path, monkeypatch, index):
+    """From PARALLEL_FROM files the corpus is extracted by spawned processes: same documents,
+    same findings as the index built in this process."""
+    from policykg.graph import drafts
+    for path in CORPUS.glob("*.txt"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setattr(drafts, "PARALLEL_FROM", 2)
+    pooled = corpus_index(tmp_path)
+    assert [d.text for d in pooled.documents] == [d.text for d in index.documents]
+    draft = extract_file(next(DRAFTS.glob("*.txt")))
+    assert sorted(map(_key, check_draft(draft, pooled))) == sorted(map(_key, check_draft(draft, index)))
+
+
+def test_an_edited_corpus_file_is_indexed_again(tmp_path):
+    for path in CORPUS.glob("*.txt"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    first = corpus_index(tmp_path)
+    assert corpus_index(tmp_path) is first                  # unchanged files: the kept index
+    edited = tmp_path / OPINIONS
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n附件：无\n", encoding="utf-8")
+    again = corpus_index(tmp_path)
+    assert again is not first
+    assert [d.text for d in again.documents if d.meta.source.endswith(OPINIONS)][0].endswith("附件：无\n")
