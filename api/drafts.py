@@ -2,13 +2,17 @@
 what `policykg check-draft --json` prints; `GET /drafts` is the page where a drafter pastes a
 draft and sees its findings beside the matched corpus text.
 
-Self-contained: `app.include_router(router)`. The corpus index is built on first use and
-kept for the life of the process (policykg.graph.drafts.corpus_index caches it);
+Self-contained: `app.include_router(router)`. The corpus index is built on first use, in a
+thread of its own (a request waits BUILD_PATIENCE seconds for it, then gets 503 with
+Retry-After), kept for the life of the process and built again when a corpus file changes;
 POLICYKG_DRAFT_CORPUS names another corpus folder.
 """
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
+import threading
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
@@ -23,9 +27,54 @@ STATIC = Path(__file__).resolve().parent / "static"
 router = APIRouter(tags=["drafts"])
 
 
-def _index():
-    from policykg.graph.drafts import corpus_index
-    return corpus_index(os.environ.get("POLICYKG_DRAFT_CORPUS") or None)
+# A check waits this long for the corpus index being built, then is answered 503 with
+# Retry-After (extracting and indexing 10,000 documents takes minutes; an HTTP client that
+# waited would time out, and each waiting request used to build an index of its own).
+BUILD_PATIENCE = 5.0
+RETRY_AFTER = 10
+
+
+class IndexBuild:
+    """The draft index of the corpus folder, built in a thread of its own and shared by every
+    request; built again when a file of the folder changes (size or modification time)."""
+
+    def __init__(self):
+        self._guard = threading.Lock()
+        self._key, self._build = None, None
+
+    async def get(self):
+        from policykg.graph.drafts import corpus_key
+        try:
+            key = await run_in_threadpool(corpus_key, os.environ.get("POLICYKG_DRAFT_CORPUS") or None)
+        except UserError as err:
+            raise HTTPException(503, f"draft corpus: {err}") from err
+        build = self._begin(key)
+        try:
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(build)), BUILD_PATIENCE)
+        except asyncio.TimeoutError:
+            raise HTTPException(503, "the draft checker's corpus index is being built; try again shortly",
+                                headers={"Retry-After": str(RETRY_AFTER)}) from None
+
+    def _begin(self, key) -> concurrent.futures.Future:
+        with self._guard:
+            build = self._build
+            if build is None or self._key != key or (build.done() and build.exception() is not None):
+                build = self._build = concurrent.futures.Future()
+                self._key = key
+                threading.Thread(target=self._run, args=(build, key), name="draft-index", daemon=True).start()
+            return build
+
+    @staticmethod
+    def _run(build: concurrent.futures.Future, key) -> None:
+        from policykg.graph.drafts import index_of
+        build.set_running_or_notify_cancel()
+        try:
+            build.set_result(index_of(key))
+        except BaseException as err:  # noqa: BLE001 - the waiting requests get it
+            build.set_exception(err)
+
+
+_index_build = IndexBuild()
 
 
 @router.get("/drafts", include_in_schema=False)
@@ -43,14 +92,14 @@ def asset(name: str) -> FileResponse:
 
 @router.get("/drafts/cities")
 async def cities() -> dict:
-    index = await run_in_threadpool(_index)
+    index = await _index_build.get()
     return {"cities": index.cities}
 
 
 @router.get("/drafts/source")
 async def source(path: str) -> dict:
     """The text of one corpus document (only those indexed), for showing a match in place."""
-    index = await run_in_threadpool(_index)
+    index = await _index_build.get()
     doc = next((d for d in index.documents if d.meta.source == path), None)
     if doc is None:
         raise HTTPException(404, f"path: {path} is not a corpus document")
@@ -71,18 +120,18 @@ async def check(request: Request) -> JSONResponse:
         raise HTTPException(415, "send application/json {\"text\": …, \"city\": …} or a multipart file upload")
     if len(text.encode("utf-8")) > MAX_BYTES:
         return _too_large(len(text.encode("utf-8")))
+    index = await _index_build.get()
     try:
-        result = await run_in_threadpool(_check, name, text, city)
+        result = await run_in_threadpool(_check, index, name, text, city)
     except UserError as err:
         raise HTTPException(422, f"city: {err}" if "city" in str(err) else f"text: {err}")
     return JSONResponse(result)
 
 
-def _check(name: str, text: str, city: str | None) -> dict:
+def _check(index, name: str, text: str, city: str | None) -> dict:
     from policykg.graph.draft_cli import check_json
     from policykg.graph.drafts import check_draft
     from policykg.ingest.pipeline import extract_text
-    index = _index()
     draft = extract_text(text, source=name, overrides={"city": city} if city else None)
     return check_json(name, check_draft(draft, index, city=city))
 

@@ -192,3 +192,28 @@ def test_unit_tasks_come_in_pages(tmp_path_factory, corpus_documents, browser, m
             assert not browser.find_elements(By.ID, "unit-more")
     finally:
         store.close()
+
+
+def test_draft_page_waits_for_the_corpus_index(tmp_path_factory, corpus_documents, browser, monkeypatch):
+    """The draft checker's corpus index is built in the background (minutes at 10,000
+    documents); meanwhile the page says so and asks again, then lists the cities."""
+    from selenium.webdriver.common.by import By
+    from policykg.api import drafts as api_drafts
+    from policykg.graph import drafts
+    released, real = threading.Event(), drafts.index_of
+    monkeypatch.setattr(drafts, "index_of", lambda key: released.wait(60) and real(key))
+    monkeypatch.setattr(api_drafts, "_index_build", api_drafts.IndexBuild())
+    monkeypatch.setattr(api_drafts, "BUILD_PATIENCE", 0.2)
+    monkeypatch.setattr(api_drafts, "RETRY_AFTER", 1)
+    store = stored_corpus(tmp_path_factory.mktemp("browser-slow-drafts"), corpus_documents)
+    try:
+        with live_server(create_app(store, text_folders=[ROOT / "corpus"])) as url:
+            browser.get(url + "/drafts")
+            _wait(browser, lambda b: "语料索引" in b.find_element(By.ID, "status").text)
+            assert len(browser.find_elements(By.CSS_SELECTOR, "#city option")) <= 1
+            released.set()
+            _wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#city option")) > 1, timeout=60)
+            assert browser.find_element(By.ID, "status").text == ""
+    finally:
+        released.set()
+        store.close()

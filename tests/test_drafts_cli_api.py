@@ -102,6 +102,33 @@ def test_api_413(client):
     assert r.status_code == 413 and "draft" in r.json()["detail"]
 
 
+def test_api_answers_503_while_the_corpus_index_is_built_once(client, monkeypatch):
+    """A check that would wait for the corpus index (minutes at 10,000 documents) is answered
+    503 with Retry-After; concurrent first requests share one build; then the checks answer."""
+    from policykg.api import drafts as api_drafts
+    from policykg.graph import drafts
+    release, builds, real = threading.Event(), [], drafts.index_of
+
+    def held_build(key):
+        builds.append(key)
+        release.wait(60)
+        return real(key)
+
+    monkeypatch.setattr(drafts, "index_of", held_build)
+    monkeypatch.setattr(api_drafts, "_index_build", api_drafts.IndexBuild())
+    monkeypatch.setattr(api_drafts, "BUILD_PATIENCE", 0.2)
+    body = {"text": DRAFT.read_text(encoding="utf-8"), "city": "巴中市"}
+    waiting = [client.post("/drafts/check", json=body), client.get("/drafts/cities")]
+    assert [r.status_code for r in waiting] == [503, 503]
+    assert all(int(r.headers["Retry-After"]) > 0 and "being built" in r.json()["detail"] for r in waiting)
+    assert len(builds) == 1
+    release.set()
+    api_drafts._index_build._build.result(timeout=300)       # the one build, now finished
+    r = client.post("/drafts/check", json=body)
+    assert r.status_code == 200 and sorted(f["kind"] for f in r.json()["findings"]) == _expected_kinds()
+    assert len(builds) == 1
+
+
 def test_api_page_and_source(client):
     page = client.get("/drafts")
     assert page.status_code == 200 and "drafts/check" in client.get("/drafts/static/drafts.js").text

@@ -7,8 +7,24 @@ let draftText = "";
 let findings = [];
 const sources = new Map();      // corpus path -> text, fetched once
 
+// A 503 with Retry-After (the corpus index still being built after a start) is waited out
+// and asked again, for up to ten minutes, saying so; any other answer is returned at once.
+const WAITING = "语料索引构建中，稍候… the corpus index is being built, waiting…";
+async function patientFetch(url, request = {}) {
+  for (let waited = 0; ; ) {
+    const res = await fetch(url, request);
+    const retry = Number(res.headers.get("Retry-After"));
+    if (res.status !== 503 || !(retry > 0) || waited >= 600) return res;
+    status(WAITING);
+    const pause = Math.min(retry, 10);
+    await new Promise((done) => setTimeout(done, pause * 1000));
+    waited += pause;
+  }
+}
+
 async function loadCities() {
-  const res = await fetch("drafts/cities");
+  const res = await patientFetch("drafts/cities");
+  if ($("status").textContent === WAITING) status("");   // not a check's message
   if (!res.ok) return;
   for (const city of (await res.json()).cities) {
     const opt = document.createElement("option");
@@ -34,7 +50,7 @@ async function check(event) {
                 body: JSON.stringify({ text: draftText, city: city || null }) };
   }
   status("检查中… checking…");
-  const res = await fetch("drafts/check", request);
+  const res = await patientFetch("drafts/check", request);
   const data = await res.json();
   if (!res.ok) { status(data.detail || res.statusText, true); return; }
   findings = data.findings;
