@@ -54,6 +54,8 @@ class IndexBuild:
         except asyncio.TimeoutError:
             raise HTTPException(503, "the draft checker's corpus index is being built; try again shortly",
                                 headers={"Retry-After": str(RETRY_AFTER)}) from None
+        except Exception as err:   # noqa: BLE001 - a corpus file that cannot be read: the server's, not the draft's
+            raise HTTPException(503, f"draft corpus: {err}") from err
 
     def _begin(self, key) -> concurrent.futures.Future:
         with self._guard:

@@ -129,6 +129,16 @@ def test_api_answers_503_while_the_corpus_index_is_built_once(client, monkeypatc
     assert len(builds) == 1
 
 
+def test_api_names_an_unreadable_corpus_file(client, monkeypatch, tmp_path):
+    """A corpus file the index cannot be built from is the server's problem: 503 naming it."""
+    from policykg.api import drafts as api_drafts
+    (tmp_path / "broken.txt").write_bytes(bytes(range(128, 256)) * 4)
+    monkeypatch.setenv("POLICYKG_DRAFT_CORPUS", str(tmp_path))
+    monkeypatch.setattr(api_drafts, "_index_build", api_drafts.IndexBuild())
+    r = client.post("/drafts/check", json={"text": DRAFT.read_text(encoding="utf-8")})
+    assert r.status_code == 503 and "broken.txt" in r.json()["detail"]
+
+
 def test_api_page_and_source(client):
     page = client.get("/drafts")
     assert page.status_code == 200 and "drafts/check" in client.get("/drafts/static/drafts.js").text
