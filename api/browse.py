@@ -239,8 +239,8 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
         rows = await b.rows("units", {"unit": ox.NamedNode(iri)})
         if not rows:
             raise HTTPException(404, f"no unit {name!r} in {city!r}; GET /api/units?city={city} lists them")
-        tasks = await b.rows("unit_tasks", {"unit": ox.NamedNode(iri), "docId": await b.check_document(document)},
-                             limit, offset)
+        doc_id = await b.check_document(document)
+        tasks = await b.rows("unit_tasks", {"unit": ox.NamedNode(iri), "docId": doc_id}, limit, offset)
         more, tasks = len(tasks) > limit, tasks[:limit]
         docs_of = await b.document_texts(t["id"] for t in tasks)
         for t in tasks:
@@ -252,15 +252,15 @@ def router(store, catalog, limits: Limits, text_folders: list[Path] | None = Non
             t["text"] = full[t["start"]:t["end"]] if full else None
             t["document"], t["document_title"] = t.pop("id"), pick(t, "title", lang)
             t["role_label"], t["basis_label"] = label(t.get("role"), lang), label(t.get("basis"), lang)
-        docs, roles = await unit_documents(iri, document)
+        docs, roles = await unit_documents(iri, doc_id)
         nxt = str(request.url.include_query_params(offset=offset + limit)) if more else None
         return {"lang": lang, **unit_item(rows[0], lang), "limit": limit, "offset": offset, "count": len(tasks),
                 "next": nxt, "tasks": tasks, "documents": docs, "roles": sorted(f"{r}/{b}" for r, b in roles),
                 "role_labels": sorted(f"{label(r, lang)} ({label(b, lang)})" for r, b in roles)}
 
-    async def unit_documents(iri: str, document: str | None) -> tuple[list[str], set[tuple[str, str]]]:
+    async def unit_documents(iri: str, doc_id) -> tuple[list[str], set[tuple[str, str]]]:
         """The documents a unit bears tasks in and its (role, basis) pairs over all of them."""
-        counts = await b.rows("unit_documents", {"unit": ox.NamedNode(iri), "docId": await b.check_document(document)})
+        counts = await b.rows("unit_documents", {"unit": ox.NamedNode(iri), "docId": doc_id})
         roles = {pair for c in counts for pair, key in UNIT_ROLE_COUNTS if int(c[key] or 0) > 0}
         return [c["id"] for c in counts if any(int(c[k] or 0) for _, k in UNIT_ROLE_COUNTS)], roles
 

@@ -253,7 +253,7 @@ def _one_child(store, sparql, options, max_rows, deadline: float, lock, retry: b
             return _hung(retry, deadline)
         receive.recv()                                   # "started"
         if not _await_answer(receive, child.pid, deadline):
-            return _hung(retry and _asleep(child.pid) is True, deadline)
+            return _hung(retry, deadline)
         return receive.recv()
     except EOFError:
         raise QueryError("query evaluation process died") from None
@@ -272,36 +272,28 @@ def _hung(retry: bool, deadline: float) -> None:
 def _await_answer(receive, pid: int, deadline: float) -> bool:
     """True once the child's answer is there; False at the deadline or when the child has
     slept through a whole stall period without using any CPU time (deadlocked)."""
-    last = _cpu_ticks(pid)
+    last = _cpu_ticks_if_asleep(pid)
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             return False
         if receive.poll(min(left, _STALL_SECONDS)):
             return True
-        now = _cpu_ticks(pid)
-        if now is not None and now == last and _asleep(pid):
+        now = _cpu_ticks_if_asleep(pid)
+        if now is not None and now == last:
             return False
         last = now
 
 
-def _proc_stat(pid: int) -> list[str] | None:
+def _cpu_ticks_if_asleep(pid: int) -> int | None:
+    """The child's CPU time (utime + stime, in ticks) if it is asleep (S: waiting on a lock or
+    an event), else None: running (R) or waiting on the disk (D) is never taken for a hang."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return raw[raw.rindex(")") + 2:].split()    # fields after "pid (comm) "
-
-
-def _cpu_ticks(pid: int) -> int | None:
-    fields = _proc_stat(pid)
-    return int(fields[11]) + int(fields[12]) if fields else None   # utime + stime
-
-
-def _asleep(pid: int) -> bool | None:
-    """True if sleeping (S: waiting on a lock or event), False if running or in disk I/O."""
-    fields = _proc_stat(pid)
-    return fields[0] == "S" if fields else None
+    fields = raw[raw.rindex(")") + 2:].split()      # the fields after "pid (comm) "
+    return int(fields[11]) + int(fields[12]) if fields[0] == "S" else None
 
 
 def die_with_parent() -> None:
