@@ -9,7 +9,6 @@ POLICYKG_DRAFT_CORPUS names another corpus folder.
 """
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import os
 import threading
@@ -19,6 +18,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from policykg.api.background import run_in_thread, wait_or_503
 from policykg.errors import UserError
 
 MAX_BYTES = 1_000_000          # a draft is tens of kilobytes; a megabyte is a wrong file
@@ -48,32 +48,18 @@ class IndexBuild:
             key = await run_in_threadpool(corpus_key, os.environ.get("POLICYKG_DRAFT_CORPUS") or None)
         except UserError as err:
             raise HTTPException(503, f"draft corpus: {err}") from err
-        build = self._begin(key)
-        try:
-            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(build)), BUILD_PATIENCE)
-        except asyncio.TimeoutError:
-            raise HTTPException(503, "the draft checker's corpus index is being built; try again shortly",
-                                headers={"Retry-After": str(RETRY_AFTER)}) from None
-        except Exception as err:   # noqa: BLE001 - a corpus file that cannot be read: the server's, not the draft's
-            raise HTTPException(503, f"draft corpus: {err}") from err
+        # a corpus file that cannot be read fails the build: the server's fault, not the draft's
+        return await wait_or_503(self._begin(key), patience=BUILD_PATIENCE, retry_after=RETRY_AFTER,
+                                 busy="the draft checker's corpus index is being built; try again shortly",
+                                 failed="draft corpus")
 
     def _begin(self, key) -> concurrent.futures.Future:
+        from policykg.graph.drafts import index_of
         with self._guard:
             build = self._build
             if build is None or self._key != key or (build.done() and build.exception() is not None):
-                build = self._build = concurrent.futures.Future()
-                self._key = key
-                threading.Thread(target=self._run, args=(build, key), name="draft-index", daemon=True).start()
-            return build
-
-    @staticmethod
-    def _run(build: concurrent.futures.Future, key) -> None:
-        from policykg.graph.drafts import index_of
-        build.set_running_or_notify_cancel()
-        try:
-            build.set_result(index_of(key))
-        except BaseException as err:  # noqa: BLE001 - the waiting requests get it
-            build.set_exception(err)
+                self._build, self._key = run_in_thread(lambda: index_of(key), "draft-index"), key
+            return self._build
 
 
 _index_build = IndexBuild()

@@ -6,15 +6,14 @@ search is answered 503 with Retry-After, and after a change the old index answer
 one is ready. api/search.py holds the index itself and what a query means."""
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import gc
 import re
 import threading
 import time
 
-from fastapi import HTTPException
 
+from policykg.api.background import run_in_thread, wait_or_503
 from policykg.api.search import Index, Provision, Unit
 from policykg.graph import iris
 from policykg.graph.namespaces import PKG
@@ -58,16 +57,9 @@ class SearchIndex:
                 self._checked = time.monotonic()
                 self._begin(None)        # check (rebuild if changed) in the background; answer now
             return index
-        build = self._begin(None)
-        try:
-            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(build)), BUILD_PATIENCE)
-        except asyncio.TimeoutError:
-            if self._index is not None:
-                return self._index
-            raise HTTPException(503, "search index is being built; try again shortly",
-                                headers={"Retry-After": str(self._retry_after())}) from None
-        except QueryError as err:
-            raise HTTPException(503, f"search index: {err}", headers={"Retry-After": "30"}) from err
+        return await wait_or_503(self._begin(None), patience=BUILD_PATIENCE, retry_after=self._retry_after(),
+                                 busy="search index is being built; try again shortly",
+                                 failed="search index", failures=(QueryError,))
 
     def _retry_after(self) -> int:
         """Seconds until the build is likely done (the last build's time, else a minute), 2..30."""
@@ -76,35 +68,28 @@ class SearchIndex:
 
     def _begin(self, fingerprint) -> concurrent.futures.Future:
         with self._guard:
-            if self._build is not None and not self._build.done():
-                return self._build
-            future: concurrent.futures.Future = concurrent.futures.Future()
-            self._build, self._began = future, time.monotonic()
-        threading.Thread(target=self._run, args=(future, fingerprint), name="search-index", daemon=True).start()
-        return future
+            if self._build is None or self._build.done():
+                self._build = run_in_thread(lambda: self._run(fingerprint), "search-index")
+                self._began = time.monotonic()
+            return self._build
 
-    def _run(self, future: concurrent.futures.Future, fingerprint) -> None:
-        future.set_running_or_notify_cancel()
-        try:
-            began = time.monotonic()
-            if fingerprint is None:
-                fingerprint = self.fingerprint()
-                if self._index is not None and self._index.fingerprint == fingerprint:
-                    self._checked = time.monotonic()
-                    future.set_result(self._index)        # nothing changed: no rebuild
-                    return
-            index = self.build(fingerprint)
-            # A million long-lived objects: out of the cyclic GC's way, or each full collection
-            # (set off by the Hits a broad search makes) walks them all (~1.5 s at 1,000 documents).
-            from policykg.ingest.nlp import tokens
-            tokens("检索")                  # jieba loads its dictionary now, not in the first search (~1 s)
-            gc.collect()
-            gc.freeze()
-            self.last_build_seconds = time.monotonic() - began
-            self._index, self._checked = index, time.monotonic()
-            future.set_result(index)
-        except BaseException as err:  # noqa: BLE001 - the waiting searches get it (503)
-            future.set_exception(err)
+    def _run(self, fingerprint) -> Index:
+        began = time.monotonic()
+        if fingerprint is None:
+            fingerprint = self.fingerprint()
+            if self._index is not None and self._index.fingerprint == fingerprint:
+                self._checked = time.monotonic()
+                return self._index                  # nothing changed: no rebuild
+        index = self.build(fingerprint)
+        # A million long-lived objects: out of the cyclic GC's way, or each full collection
+        # (set off by the Hits a broad search makes) walks them all (~1.5 s at 1,000 documents).
+        from policykg.ingest.nlp import tokens
+        tokens("检索")                  # jieba loads its dictionary now, not in the first search (~1 s)
+        gc.collect()
+        gc.freeze()
+        self.last_build_seconds = time.monotonic() - began
+        self._index, self._checked = index, time.monotonic()
+        return index
 
     # ------------------------------------------------------------------ reading the store
     def fingerprint(self):
