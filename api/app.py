@@ -7,6 +7,7 @@ A thin layer: every answer comes from the Store through SPARQL; nothing is compu
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from fastapi.responses import FileResponse
 from policykg.api import browse, drafts, queries, vendor
 from policykg.api.graph_store import GraphStoreRouter
 from policykg.api.sparql import Limits, SparqlRouter
+from policykg.graph.tallies import recount_after_write
 
 STATIC = Path(__file__).resolve().parent / "static"
 DESCRIPTION = """Knowledge graph of Chinese policy documents: who leads what, by when, with which targets.
@@ -39,8 +41,10 @@ def create_app(store, *, update_token: str | None = None, query_timeout: float =
     # Public data: any page may query it from the browser (writes still need the token).
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
                        allow_headers=["Accept", "Content-Type", "Authorization"])
-    app.include_router(SparqlRouter(store, update_token=update_token, limits=limits))
-    app.include_router(GraphStoreRouter(store, update_token=update_token))
+    # Raw writes recount the corpus tallies the named questions read (graph/tallies.py).
+    recount = functools.partial(recount_after_write, store)
+    app.include_router(SparqlRouter(store, update_token=update_token, limits=limits, after_write=recount))
+    app.include_router(GraphStoreRouter(store, update_token=update_token, after_write=recount))
     app.include_router(queries.router(catalog))
     app.include_router(browse.router(store, catalog, limits, text_folders))
     app.include_router(drafts.router)

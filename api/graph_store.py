@@ -5,6 +5,8 @@ is `?graph=IRI` or `?default`. Writes need the bearer token (see auth.py).
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -40,9 +42,11 @@ async def _parse_body(request: Request, graph: str | None) -> list[ox.Triple]:
 
 class GraphStoreRouter(APIRouter):
     def __init__(self, store, *, update_token: str | None = None, path: str = "/store",
-                 prefixes: dict[str, str] | None = None):
+                 prefixes: dict[str, str] | None = None, after_write: Callable[[], None] | None = None):
+        """after_write: called (in a worker thread) after each write that succeeded."""
         super().__init__(tags=["Graph Store"])
         self.store, self.update_token, self.prefixes = store, update_token, prefixes or {}
+        self.after_write = after_write
         self.add_api_route(path, self.read, methods=["GET", "HEAD"], summary="Read a graph")
         self.add_api_route(path, self.replace, methods=["PUT"], summary="Replace a graph (token)")
         self.add_api_route(path, self.merge, methods=["POST"], summary="Add triples to a graph (token)")
@@ -76,6 +80,7 @@ class GraphStoreRouter(APIRouter):
                 await run_in_threadpool(self.store.add_to_graph, None, triples)
             else:
                 await run_in_threadpool(self.store.replace_graph, graph, triples)
+            await self._written()
             return Response(status_code=204 if existed else 201)
         except ApiError as err:
             return err.response()
@@ -87,6 +92,7 @@ class GraphStoreRouter(APIRouter):
             triples = await _parse_body(request, graph)
             existed = await self._exists(graph)
             await run_in_threadpool(self.store.add_to_graph, graph, triples)
+            await self._written()
             return Response(status_code=204 if existed else 201)
         except ApiError as err:
             return err.response()
@@ -97,6 +103,11 @@ class GraphStoreRouter(APIRouter):
             graph = _target(request)
             if not await run_in_threadpool(self.store.delete_graph, graph) and graph is not None:
                 raise ApiError(404, "no_such_graph", f"there is no graph <{graph}>")
+            await self._written()
             return Response(status_code=204)
         except ApiError as err:
             return err.response()
+
+    async def _written(self) -> None:
+        if self.after_write is not None:
+            await run_in_threadpool(self.after_write)

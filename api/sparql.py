@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
@@ -117,9 +118,11 @@ def endpoint_iri(request: Request) -> str:
 
 class SparqlRouter(APIRouter):
     def __init__(self, store, *, update_token: str | None = None, limits: Limits | None = None,
-                 path: str = "/sparql", prefixes: dict[str, str] | None = None, html_page: str | None = "/"):
+                 path: str = "/sparql", prefixes: dict[str, str] | None = None, html_page: str | None = "/",
+                 after_write: Callable[[], None] | None = None):
+        """after_write: called (in a worker thread) after each update that succeeded."""
         super().__init__(tags=["SPARQL"])
-        self.store, self.update_token = store, update_token
+        self.store, self.update_token, self.after_write = store, update_token, after_write
         self.limits = limits or Limits()
         self.prefixes = prefixes or {}
         self.html_page = html_page
@@ -193,6 +196,8 @@ class SparqlRouter(APIRouter):
             raise bad_request(str(err), code="dataset_conflict") from err
         # Updates get no time limit: abandoning one mid-way would not undo it.
         await self._call(self.store.update, with_base(text, endpoint_iri(request)), timed=False)
+        if self.after_write is not None:
+            await run_in_threadpool(self.after_write)
         return Response(status_code=204)
 
     async def _call(self, fn, *args, timed: bool = True, **kwargs):

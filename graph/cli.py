@@ -45,6 +45,11 @@ def register(sub) -> None:
     _store_args(s)
     s.set_defaults(func=_unavailable_is_user_error(run_stats))
 
+    t = sub.add_parser("tally", help="recount the corpus tallies that stats and units_by_duties read "
+                                     "(ingest does it; needed after `oxigraph load` or direct writes)")
+    _store_args(t)
+    t.set_defaults(func=_unavailable_is_user_error(run_tally))
+
 
 def _unavailable_is_user_error(func):
     """A store that cannot be reached is the user's to fix (path, URL, server): one line, exit 2."""
@@ -213,6 +218,18 @@ def all_quads(store) -> list[pyoxigraph.Quad]:
         g = pyoxigraph.NamedNode(name)
         quads += [pyoxigraph.Quad(t.subject, t.predicate, t.object, g) for t in store.get_graph(name)]
     return quads
+
+
+# --- tally -------------------------------------------------------------------------------
+def run_tally(args) -> int:
+    from policykg.graph.tallies import recount
+    store = _open(args)
+    try:
+        done = recount(store)
+    finally:
+        store.close()
+    print(f"tallied: {done.documents} documents, {done.units} units in {done.cities} cities")
+    return 0
 
 
 # --- stats -------------------------------------------------------------------------------

@@ -131,9 +131,13 @@ def prepared(files: list[Path], *, shacl: bool = True, jobs: int = 1,
 
 def ingest(store: Store, files: list[Path], *, shacl: bool = True, jobs: int = 1,
            progress: Callable[[int, int, Path, str], None] | None = None) -> Summary:
-    """Each file into its own named graph; this process is the only writer (jobs only extract)."""
+    """Each file into its own named graph; this process is the only writer (jobs only extract).
+    The corpus tallies are marked stale first and recounted at the end (graph/tallies.py): a run
+    stopped midway leaves them marked, and the questions that read them say so until a run ends."""
+    from policykg.graph import tallies
     summary = Summary()
     load_ontology(store)
+    tallies.mark_stale(store)
     for i, (path, item) in enumerate(zip(files, prepared(files, shacl=shacl, jobs=jobs)), 1):
         if item.error is None:
             try:
@@ -148,6 +152,7 @@ def ingest(store: Store, files: list[Path], *, shacl: bool = True, jobs: int = 1
         _count(summary, item)
         if progress:
             progress(i, len(files), path, f"{item.size} triples")
+    tallies.recount(store)
     return summary
 
 

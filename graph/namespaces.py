@@ -10,6 +10,7 @@ import pyoxigraph
 BASE = "https://policykg.org/"
 PKG = BASE + "ontology#"          # classes and properties (ontology/policykg.ttl)
 ONTOLOGY_GRAPH = BASE + "ontology"  # named graph holding the ontology itself
+TALLIES_GRAPH = BASE + "tallies"    # corpus totals recounted at ingest (graph/tallies.py)
 ELI_BASE = BASE + "eli/"            # documents and provisions
 ID_BASE = BASE + "id/"              # units, regions, agents
 

@@ -34,9 +34,10 @@ import pyoxigraph
 
 from policykg import data_path
 from policykg.errors import UserError
-from policykg.graph.namespaces import XSD, prefix_block
+from policykg.graph.namespaces import TALLIES_GRAPH, XSD, prefix_block
 from policykg.graph.sparql_text import render_term
 from policykg.graph.store import QueryOutcome, Store
+from policykg.graph.tallies import require_current
 
 _PARAM = re.compile(r"#\s*param:\s*(\w+)\s+(\w+)(\s+optional)?\s*(?:--\s*(.*))?$")
 _TITLE = re.compile(r"#\s*title@(en|zh):\s*(.*)$")
@@ -179,6 +180,8 @@ def _page_number(name: str, term: pyoxigraph.Term) -> int:
 def run_named(store: Store, name: str, params: dict[str, str] | None = None, **options) -> QueryOutcome:
     query = load_query(name)
     sparql, bindings = prepare(query, params or {})
+    if TALLIES_GRAPH in query.sparql:
+        require_current(store)          # never totals from a store written since they were counted
     outcome = store.query(sparql, bindings=bindings, **options)
     unpaged = "limit" not in (params or {}) and _UNPAGED_PAGE.search(query.sparql)
     if unpaged and len(outcome.rows) >= UNPAGED:

@@ -19,12 +19,15 @@ def corpus_documents():
 
 def stored_corpus(folder, documents):
     """A disk store at `folder` holding the mapped documents, each in its own graph (the API
-    tests' store: faster than a full ingest, which the store tests cover)."""
+    tests' store: faster than a full ingest, which the store tests cover), with the corpus
+    tallies that ingest recounts at its end."""
     from policykg.graph.mapping import document_graph_iri, document_to_triples
     from policykg.graph.store import open_store
+    from policykg.graph.tallies import recount
     store = open_store(str(folder))
     for doc in documents.values():
         store.replace_graph(document_graph_iri(doc), document_to_triples(doc))
+    recount(store)
     return store
 
 

@@ -28,7 +28,7 @@ def snapshot(path):
 
 def test_ingest_summary_and_reingest_is_idempotent(store_path, capsys):
     before = snapshot(store_path)
-    assert len(before) == 3                                  # two documents and the ontology
+    assert len(before) == 4                                  # two documents, the ontology, the tallies
     assert main(["ingest", str(CORPUS / DOCS[0]), "--store", str(store_path)]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("documents: 1  provisions: ") and "[1/1]" in err

@@ -14,9 +14,10 @@ import pytest
 from conftest import CORPUS
 from policykg.cli import main
 from policykg.graph.load import ingest
-from policykg.graph.namespaces import ONTOLOGY_GRAPH
+from policykg.graph.namespaces import ONTOLOGY_GRAPH, TALLIES_GRAPH
 from policykg.graph.queries import query_names, run_named
 from policykg.graph.store import open_store
+from policykg.graph.tallies import StaleTallies
 from policykg.graph import store_embedded
 from policykg.graph.testing import _free_port, _wait_ready, oxigraph_binary
 
@@ -58,7 +59,7 @@ def embedded(files):
 def served(location: Path):
     binary = oxigraph_binary()
     port = _free_port()
-    process = subprocess.Popen([binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+    process = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -79,6 +80,9 @@ def bulk_loaded(nquads, tmp_path_factory):
                     "--file", *map(str, sorted(nquads.glob("*.nq")))], check=True, capture_output=True)
     with served(location) as base:
         store = open_store(endpoint=base)
+        with pytest.raises(StaleTallies, match="no corpus tallies"):    # loaded, not yet tallied
+            run_named(store, "stats")
+        assert main(["tally", "--endpoint", base]) == 0                 # the README's next step
         yield store
         store.close()
 
@@ -98,6 +102,7 @@ def virtuoso_bulk_loaded(nquads, virtuoso):
     virtuoso.isql(VIRTUOSO_BULK_LOAD.format(folder=folder))
     failed = virtuoso.isql("SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL;")
     assert "0 Rows" in failed, failed
+    assert main(["tally", "--endpoint", virtuoso.endpoint, "--server-kind", "virtuoso"]) == 0
     yield store
     for name in store.graph_names():
         store.delete_graph(name)
@@ -121,7 +126,7 @@ def test_one_file_per_document_with_exactly_the_ingested_quads(files, nquads, em
     ontology = quads_of(nquads / "ontology.nq")
     assert {q.graph_name.value for q in ontology} == {ONTOLOGY_GRAPH}
     assert set(embedded.get_graph(ONTOLOGY_GRAPH)) == {q.triple for q in ontology}
-    assert graphs | {ONTOLOGY_GRAPH} == set(embedded.graph_names())
+    assert graphs | {ONTOLOGY_GRAPH, TALLIES_GRAPH} == set(embedded.graph_names())
 
 
 def rows(store, name, params):

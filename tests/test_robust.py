@@ -16,7 +16,7 @@ from conftest import CORPUS
 from policykg.api.app import create_app
 from policykg.api.testing import live_server
 from policykg.graph.load import ingest, prepare
-from policykg.graph.namespaces import ONTOLOGY_GRAPH
+from policykg.graph.namespaces import ONTOLOGY_GRAPH, TALLIES_GRAPH
 from policykg.graph.queries import load_query, run_named
 from policykg.graph.store import open_store
 from policykg.graph.validate import validate
@@ -60,7 +60,7 @@ def test_sigkill_midway_leaves_a_consistent_store_and_rerun_finishes(tmp_path):
     assert proc.returncode == -signal.SIGKILL, "ingest finished before it could be killed"
 
     graphs = store_quads(store_dir)                    # opens after the kill
-    documents = {g: q for g, q in graphs.items() if g != ONTOLOGY_GRAPH}
+    documents = {g: q for g, q in graphs.items() if g not in (ONTOLOGY_GRAPH, TALLIES_GRAPH)}
     by_name = {name: g for g, (name, _) in clean.items()}
     for name in committed:                             # every reported document is there, complete
         assert documents.get(by_name[name]) == clean[by_name[name]][1], name
@@ -70,12 +70,18 @@ def test_sigkill_midway_leaves_a_consistent_store_and_rerun_finishes(tmp_path):
     for graph in list(documents)[:4]:
         conforms, report = validate(documents[graph])
         assert conforms, report[:2000]
+    stale = subprocess.run([POLICYKG, "query", "stats", "--store", str(store_dir)], capture_output=True, text=True)
+    assert stale.returncode == 2 and "tallies are out of date" in stale.stderr   # not totals of half a run
 
     rerun = subprocess.run([POLICYKG, "ingest", str(tmp_path / "docs"), "--store", str(store_dir)],
                            capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     graphs = store_quads(store_dir)
-    assert {g: q for g, q in graphs.items() if g != ONTOLOGY_GRAPH} == {g: q for g, (_, q) in clean.items()}
+    assert {g: q for g, q in graphs.items() if g not in (ONTOLOGY_GRAPH, TALLIES_GRAPH)} == {
+        g: q for g, (_, q) in clean.items()}
+    stats = subprocess.run([POLICYKG, "query", "stats", "--store", str(store_dir), "--format", "csv"],
+                           capture_output=True, text=True)
+    assert stats.returncode == 0 and stats.stdout.splitlines()[1].startswith(f"{len(files)},"), stats
 
 
 BULK_WRITER = """
@@ -190,6 +196,7 @@ def test_hostile_documents_fail_alone_in_one_line_and_touch_nothing_else(tmp_pat
     store_dir = tmp_path / "store"
     ingest_into(store_dir, sorted(CORPUS.glob("*.txt")))
     before = store_quads(store_dir)
+    before.pop(TALLIES_GRAPH)                          # recounted by every ingest, whatever it brings
     files = hostile_files(tmp_path / "hostile")
     run = subprocess.run(
         [sys.executable, "-c", "import resource, sys; from policykg.cli import main; rc = main(sys.argv[1:]); "
@@ -208,7 +215,7 @@ def test_hostile_documents_fail_alone_in_one_line_and_touch_nothing_else(tmp_pat
     assert maxrss_mb < 1500, f"ingest of hostile files peaked at {maxrss_mb:.0f} MB"
     after = store_quads(store_dir)
     assert {g: after[g] for g in before} == before     # nothing else touched
-    assert len(after) - len(before) == len(files) - len(failed)
+    assert len(after) - 1 - len(before) == len(files) - len(failed)
 
 
 # --- (d) hostile SPARQL against a live `policykg serve` --------------------------------------

@@ -8,6 +8,7 @@ import pytest
 from conftest import CORPUS
 from policykg.cli import main
 from policykg.graph.load import ingest
+from policykg.graph.namespaces import pkg
 from policykg.graph.queries import run_named
 from policykg.graph.store import QueryError, QueryTimeout, ResultTooLarge, open_store
 from policykg.graph.testing import oxigraph_server
@@ -233,7 +234,12 @@ def test_virtuoso_holds_exactly_the_ingested_graphs(on_virtuoso):
     embedded, served = on_virtuoso
     assert served.graph_names() == embedded.graph_names()
     for name in embedded.graph_names():
-        assert set(served.get_graph(name)) == set(embedded.get_graph(name)), name
+        assert without_sample(served.get_graph(name)) == without_sample(embedded.get_graph(name)), name
+
+
+def without_sample(triples) -> set:
+    """The triples but the tallies' pkg:namedIn: one document naming the unit, the engine's SAMPLE."""
+    return {t for t in triples if t.predicate != pkg.namedIn}
 
 
 @pytest.mark.parametrize("name", sorted(PARAMS))
