@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import gc
+import os
 import re
 import threading
 import time
 
+
+from fastapi import HTTPException
 
 from policykg.api.background import run_in_thread, wait_or_503
 from policykg.api.search import Index, Provision, Unit
@@ -24,6 +27,17 @@ REFRESH_SECONDS = 5.0
 BUILD_PATIENCE = 5.0           # seconds a search waits for an index being built, then 503 Retry-After
 BUILD_QUERIES_AT_ONCE = 2       # 1,000 documents on 2 cores: build 45 s -> ~30 s
 BUILD_QUERY_TIMEOUT = 600.0    # per template query of a build (1,000 documents: ~30 s each, more on a busy host)
+# The index lives in memory: ~5 KB a provision (1,000 synthetic documents: 192,000 provisions,
+# 0.94 GB, built in 77 s), and its one-pass build queries hash whole predicates in their query
+# process (at 10,000 documents, 1.9 M provisions, one held 13 GB and the machine ran short).
+# Past this many provisions the server keeps its memory and answers search 503 saying why;
+# POLICYKG_SEARCH_MAX_PROVISIONS raises (or lowers) the limit where the memory is there.
+MAX_PROVISIONS = 500_000
+MAX_PROVISIONS_ENV = "POLICYKG_SEARCH_MAX_PROVISIONS"
+
+
+class SearchTooLarge(Exception):
+    """The store holds more provisions than the in-memory search index is allowed."""
 
 
 class SearchIndex:
@@ -57,9 +71,12 @@ class SearchIndex:
                 self._checked = time.monotonic()
                 self._begin(None)        # check (rebuild if changed) in the background; answer now
             return index
-        return await wait_or_503(self._begin(None), patience=BUILD_PATIENCE, retry_after=self._retry_after(),
-                                 busy="search index is being built; try again shortly",
-                                 failed="search index", failures=(QueryError,))
+        try:
+            return await wait_or_503(self._begin(None), patience=BUILD_PATIENCE, retry_after=self._retry_after(),
+                                     busy="search index is being built; try again shortly",
+                                     failed="search index", failures=(QueryError,))
+        except SearchTooLarge as err:          # no Retry-After: waiting does not mend it
+            raise HTTPException(503, str(err)) from err
 
     def _retry_after(self) -> int:
         """Seconds until the build is likely done (the last build's time, else a minute), 2..30."""
@@ -80,6 +97,7 @@ class SearchIndex:
             if self._index is not None and self._index.fingerprint == fingerprint:
                 self._checked = time.monotonic()
                 return self._index                  # nothing changed: no rebuild
+        self._check_size(fingerprint)
         index = self.build(fingerprint)
         # A million long-lived objects: out of the cyclic GC's way, or each full collection
         # (set off by the Hits a broad search makes) walks them all (~1.5 s at 1,000 documents).
@@ -90,6 +108,17 @@ class SearchIndex:
         self.last_build_seconds = time.monotonic() - began
         self._index, self._checked = index, time.monotonic()
         return index
+
+    def _check_size(self, fingerprint) -> None:
+        """SearchTooLarge (and no old index answering instead) past the provisions allowed."""
+        limit = int(os.environ.get(MAX_PROVISIONS_ENV) or MAX_PROVISIONS)
+        provisions = sum(int(count) for _, count, _ in fingerprint[0])
+        if provisions > limit:
+            self._index = None
+            raise SearchTooLarge(
+                f"search is off for this store: it holds {provisions:,} provisions, more than the {limit:,} the "
+                f"in-memory search index may hold (~5 KB of memory each; {MAX_PROVISIONS_ENV} changes the limit). "
+                "The browse API, the named questions and /sparql are not affected.")
 
     # ------------------------------------------------------------------ reading the store
     def fingerprint(self):

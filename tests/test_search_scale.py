@@ -105,7 +105,8 @@ def test_the_old_index_answers_while_a_changed_store_is_reindexed(index, monkeyp
     release = threading.Event()
     real_build = search.SearchIndex.build
     monkeypatch.setattr(search.SearchIndex, "build", lambda self, fp: (release.wait(30), real_build(self, fp))[1])
-    monkeypatch.setattr(search.SearchIndex, "fingerprint", lambda self: ("changed",))
+    changed = ((("changed-document", 1, 10),), ("changed-document",))     # (doc, provisions, triples), graphs
+    monkeypatch.setattr(search.SearchIndex, "fingerprint", lambda self: changed)
     monkeypatch.setattr(search, "REFRESH_SECONDS", 0.0)
     monkeypatch.setattr(search, "BUILD_PATIENCE", 0.2)
     began = time.monotonic()
@@ -113,7 +114,7 @@ def test_the_old_index_answers_while_a_changed_store_is_reindexed(index, monkeyp
     assert time.monotonic() - began < 5
     release.set()
     index._build.result(30)
-    assert asyncio.run(index.get()).fingerprint == ("changed",)
+    assert asyncio.run(index.get()).fingerprint == changed
 
 
 def test_start_builds_before_the_first_search(index):
@@ -161,3 +162,24 @@ def test_virtuoso_gives_the_same_index(store, corpus_documents, virtuoso_endpoin
     for name in remote.graph_names():
         remote.delete_graph(name)
     assert built[0][0] and built[0] == built[1]
+
+
+def test_search_past_the_provisions_limit_is_503_saying_why_and_the_rest_answers(store, monkeypatch):
+    """A store too large for the in-memory index: search is refused at once, naming the count and
+    the setting, without Retry-After (waiting would not mend it); the rest of the API answers."""
+    import httpx
+    from policykg.api.testing import live_server
+    monkeypatch.setenv(search.MAX_PROVISIONS_ENV, "100")                # the corpus has 199
+    with live_server(create_app(store, text_folders=[ROOT / "corpus"])) as url:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            refused = http.get("/api/search", params={"q": "医疗器械"})
+            assert refused.status_code == 503 and "Retry-After" not in refused.headers
+            assert "199 provisions" in refused.text and search.MAX_PROVISIONS_ENV in refused.text
+            assert http.get("/api/units").status_code == 200
+            monkeypatch.setenv(search.MAX_PROVISIONS_ENV, "1000")       # raised: the next search builds it
+            for _ in range(100):
+                found = http.get("/api/search", params={"q": "医疗器械"})
+                if found.status_code == 200:
+                    break
+                time.sleep(0.1)
+            assert found.status_code == 200 and found.json()["total"] > 0
