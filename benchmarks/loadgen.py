@@ -47,7 +47,8 @@ async def _worker(client: httpx.AsyncClient, request: dict, until: float, result
             good = r.status_code == 200 and (check is None or check(r))
             reason = f"{r.status_code} {r.text[:200]}"
         except httpx.HTTPError as err:
-            good, reason = False, f"{type(err).__name__}: {err}"
+            # httpx's transport errors often carry an empty message: name the cause too
+            good, reason = False, f"{type(err).__name__}: {err} {err.__cause__ or err.__context__ or ''!r}"
         if good:
             result.ok += 1
             result.latencies.append(time.perf_counter() - start)

@@ -1,25 +1,22 @@
 """The default store: pyoxigraph on disk (or in memory for tests), no server needed."""
 from __future__ import annotations
 
-import multiprocessing
 import threading
-import time
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import pyoxigraph
 
-from policykg.graph.store import (
-    QueryError, QueryOutcome, QueryTimeout, StoreUnavailable, outcome_from_results,
-)
+from policykg.graph.query_processes import evaluate_in_child
+from policykg.graph.store import QueryError, QueryOutcome, StoreUnavailable, outcome_from_results
 from policykg.graph.sparql_text import variable_name, with_values
 
 # pyoxigraph (0.5) has no query timeout or cancellation in Python (oxigraph issue #1926:
 # "only in the Rust API and the HTTP server"). A query with a time limit therefore runs in a
-# forked child that shares the open store copy-on-write and is killed at the deadline.
+# forked child that shares the open store copy-on-write and is killed at the deadline
+# (graph/query_processes.py).
 # Forking while another thread is inside Oxigraph could copy a held lock into the child,
 # which would then hang: every call into the store, and every fork, holds the store's lock.
-_FORK = multiprocessing.get_context("fork")
 # Oxigraph's bulk loader writes each call's SST files straight into RocksDB, where compaction
 # seldom merges them: ~4.5 files a document, and at 10,000 documents the store held more files
 # than the 20,000 a process may open ("Too many open files" at close; 100 documents: 451 SST
@@ -62,7 +59,7 @@ class EmbeddedStore:
         if timeout is None:
             with self._lock:
                 return _evaluate(self._store, sparql, options, max_rows)
-        return _evaluate_in_child(self._store, sparql, options, max_rows, timeout, self._lock)
+        return evaluate_in_child(_evaluate, self._store, sparql, options, max_rows, timeout, self._lock)
 
     def update(self, sparql: str) -> None:
         try:
@@ -212,109 +209,3 @@ def _run(store, sparql: str, options: dict):
     options = dict(options)
     bindings = {v.value: term for v, term in options.pop("substitutions").items()}
     return store.query(with_values(sparql, bindings), **options)
-
-
-# A forked child that has not said "started" within this time hung before running anything
-# (a lock copied mid-use by the fork); it is replaced, the deadline kept.
-_START_GRACE = 2.0
-# A child can also hang *after* starting, inside Oxigraph: RocksDB's own background threads
-# (flush, compaction) may hold one of its mutexes at the fork, and the child, which has no such
-# threads, then waits on it forever (seen: a 2 s query answered 503 in CI, a search-index child
-# asleep in store.query for its whole 600 s deadline). A running query uses CPU; a deadlocked
-# one sleeps without any. A child asleep without a single tick of CPU time for this long is
-# taken as hung and replaced (Linux /proc; elsewhere only the deadline applies).
-_STALL_SECONDS = 1.0
-_ATTEMPTS = 4
-
-
-def _evaluate_in_child(store, sparql, options, max_rows, timeout: float, lock) -> QueryOutcome:
-    deadline = time.monotonic() + timeout
-    for attempt in range(_ATTEMPTS):
-        answer = _one_child(store, sparql, options, max_rows, deadline, lock,
-                            retry=attempt < _ATTEMPTS - 1)
-        if answer is not None:
-            status, payload = answer
-            if status == "ok":
-                return payload
-            raise payload
-    raise QueryTimeout(f"query ran longer than {timeout:g} s and was stopped")
-
-
-def _one_child(store, sparql, options, max_rows, deadline: float, lock, retry: bool):
-    """(status, payload), or None when the child hung and may be replaced."""
-    receive, send = _FORK.Pipe(duplex=False)
-    child = _FORK.Process(target=_child, args=(send, store, sparql, options, max_rows), daemon=True)
-    with lock:                    # no other thread is inside Oxigraph while we fork
-        child.start()
-    send.close()
-    try:
-        grace = min(_START_GRACE, max(0.0, deadline - time.monotonic()))
-        if not receive.poll(grace):
-            return _hung(retry, deadline)
-        receive.recv()                                   # "started"
-        if not _await_answer(receive, child.pid, deadline):
-            return _hung(retry, deadline)
-        return receive.recv()
-    except EOFError:
-        raise QueryError("query evaluation process died") from None
-    finally:
-        receive.close()
-        child.kill()
-        child.join()
-
-
-def _hung(retry: bool, deadline: float) -> None:
-    if retry and time.monotonic() < deadline:
-        return None
-    raise QueryTimeout("query ran past its time limit and was stopped")
-
-
-def _await_answer(receive, pid: int, deadline: float) -> bool:
-    """True once the child's answer is there; False at the deadline or when the child has
-    slept through a whole stall period without using any CPU time (deadlocked)."""
-    last = _cpu_ticks_if_asleep(pid)
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        if receive.poll(min(left, _STALL_SECONDS)):
-            return True
-        now = _cpu_ticks_if_asleep(pid)
-        if now is not None and now == last:
-            return False
-        last = now
-
-
-def _cpu_ticks_if_asleep(pid: int) -> int | None:
-    """The child's CPU time (utime + stime, in ticks) if it is asleep (S: waiting on a lock or
-    an event), else None: running (R) or waiting on the disk (D) is never taken for a hang."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = raw[raw.rindex(")") + 2:].split()      # the fields after "pid (comm) "
-    return int(fields[11]) + int(fields[12]) if fields[0] == "S" else None
-
-
-def die_with_parent() -> None:
-    """Have the kernel stop this process when its parent dies, even by SIGKILL, which runs no
-    cleanup (Linux PR_SET_PDEATHSIG; elsewhere a no-op). A query child whose server was killed
-    would otherwise run on, or hang on, with the store open; a test's server likewise. SIGKILL:
-    a child hung inside Oxigraph never returns to Python to act on SIGTERM's handler."""
-    try:
-        import ctypes
-        import signal
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _child(send, store, sparql, options, max_rows) -> None:
-    die_with_parent()
-    send.send(("started", None))
-    try:
-        send.send(("ok", _evaluate(store, sparql, options, max_rows)))
-    except QueryError as err:
-        send.send(("error", err))
-    except Exception as err:  # noqa: BLE001 - the parent must always get an answer
-        send.send(("error", QueryError(f"{type(err).__name__}: {err}")))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from policykg.graph.store_embedded import die_with_parent
+from policykg.graph.query_processes import die_with_parent
 
 
 def oxigraph_binary() -> str | None:

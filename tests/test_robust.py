@@ -292,7 +292,7 @@ def test_a_tests_server_dies_with_the_test_process():
     is killed outright, when no `finally` runs to stop them: none is left holding a port."""
     parent = subprocess.run(
         [sys.executable, "-c",
-         "import os, signal, subprocess; from policykg.graph.store_embedded import die_with_parent; "
+         "import os, signal, subprocess; from policykg.graph.query_processes import die_with_parent; "
          "p = subprocess.Popen(['sleep', '60'], preexec_fn=die_with_parent); print(p.pid, flush=True); "
          "os.kill(os.getpid(), signal.SIGKILL)"],
         capture_output=True, text=True, timeout=30)

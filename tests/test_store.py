@@ -295,3 +295,32 @@ def test_a_query_child_deadlocked_inside_the_store_is_replaced(tmp_path, monkeyp
     out = store.query("SELECT ?s WHERE { ?s ?p ?o }", timeout=60)
     assert marker.exists() and [r["s"] for r in out.rows] == [iri("a")]
     store.close()
+
+
+def test_a_query_child_does_not_hold_the_servers_sockets(tmp_path, monkeypatch):
+    """A forked query child gets copies of every open socket (a server's client connections); a
+    connection the server closes must close at once, not when a slow query's child exits."""
+    import socket
+    import threading
+    import time
+    from policykg.graph import store_embedded
+    real = store_embedded._evaluate
+
+    def slow(*args):
+        end = time.monotonic() + 3
+        while time.monotonic() < end:               # busy, as a running query is (a sleeping
+            pass                                    # child would be taken for a hung one)
+        return real(*args)
+
+    monkeypatch.setattr(store_embedded, "_evaluate", slow)
+    store = open_store(str(tmp_path / "store"))
+    server_side, client_side = socket.socketpair()
+    query = threading.Thread(target=store.query, args=("ASK {}",), kwargs={"timeout": 30})
+    query.start()
+    time.sleep(1)                                  # the child is forked and asleep in its query
+    server_side.close()                            # the server closes the connection
+    client_side.settimeout(1.5)
+    assert client_side.recv(1) == b""              # the client sees it closed (no child holds it)
+    query.join()
+    client_side.close()
+    store.close()
