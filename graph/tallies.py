@@ -70,7 +70,6 @@ def recount(store: Store) -> Recount:
     cities = _rows(store, "tally_cities")
     triples = [Triple(CORPUS, rdf.type, pkg.CorpusTallies)]
     triples += [Triple(CORPUS, prop, _integer(_number(corpus.get(name)))) for name, prop in _TOTALS]
-    city_nodes = sorted({row["city"] for row in cities}, key=lambda node: node.value)
     triples += [Triple(row["city"], pkg.cityName, row["label"]) for row in cities]
     for rank, row in enumerate(sorted(units, key=_rank_key), 1):
         unit = row["unit"]
@@ -78,7 +77,7 @@ def recount(store: Store) -> Recount:
         triples += [Triple(unit, pkg.dutyRank, _integer(rank)), Triple(unit, pkg.rankedInCity, row["city"]),
                     Triple(unit, pkg.namedIn, row["doc"])]
     store.replace_graph(TALLIES_GRAPH, list(dict.fromkeys(triples)))
-    return Recount(len(units), len(city_nodes), _number(corpus.get("documents")))
+    return Recount(len(units), len({row["city"] for row in cities}), _number(corpus.get("documents")))
 
 
 def recount_after_write(store: Store) -> None:
