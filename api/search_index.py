@@ -13,7 +13,6 @@ import re
 import threading
 import time
 
-
 from fastapi import HTTPException
 
 from policykg.api.background import run_in_thread, wait_or_503

@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 _recounting = threading.Lock()
 CORPUS = NamedNode(TALLIES_GRAPH + "#corpus")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-RECOUNT_TIMEOUT = None          # the recount runs in the writer's process, not under a query limit
 _TOTALS = (("documents", pkg.documentTotal), ("provisions", pkg.provisionTotal), ("tasks", pkg.taskTotal),
            ("units", pkg.unitTotal), ("targets", pkg.targetTotal), ("deadlines", pkg.deadlineTotal),
            ("triples", pkg.tripleTotal))
@@ -109,8 +108,8 @@ def require_current(store: Store) -> None:
 
 
 def _rows(store: Store, name: str) -> list[dict]:
-    text = prefix_block() + (TEMPLATES / f"{name}.rq").read_text(encoding="utf-8")
-    return store.query(text, timeout=RECOUNT_TIMEOUT).rows
+    # no time limit: the recount runs in the writer's process, like the writes it follows
+    return store.query(prefix_block() + (TEMPLATES / f"{name}.rq").read_text(encoding="utf-8")).rows
 
 
 def _rank_key(row: dict) -> tuple:
