@@ -28,6 +28,12 @@ def register(sub) -> None:
     p.add_argument("--ingest", nargs="+", type=Path, metavar="PATH",
                    help="documents or folders to ingest into the store before serving")
     p.add_argument("--query-timeout", type=float, default=10.0, help="seconds per query (default: 10)")
+    # Longer than the clients' own idle limits (httpx 5 s, aiohttp 15 s, load balancers 60 s),
+    # so that a client closes an idle connection before the server does: with uvicorn's 5 s a
+    # client reusing a connection just as the server closed it got a reset (seen under load,
+    # a few requests in a thousand when the cores were busy).
+    p.add_argument("--keep-alive", type=float, default=75.0, metavar="SECONDS",
+                   help="seconds an idle client connection is kept open (default: 75)")
     p.add_argument("--max-rows", type=int, default=10_000, help="rows/triples per result (default: 10000)")
     p.set_defaults(func=run_serve)
 
@@ -56,6 +62,8 @@ def run_serve(args) -> int:
 
     if args.query_timeout <= 0 or args.max_rows <= 0:
         raise UserError("--query-timeout and --max-rows must be positive")
+    if args.keep_alive <= 0:
+        raise UserError("--keep-alive must be positive")
     if args.server_kind and not args.endpoint:
         raise UserError("--server-kind goes with --endpoint")
     if args.ingest and args.endpoint:
@@ -79,7 +87,7 @@ def run_serve(args) -> int:
     app = create_app(store, update_token=args.update_token, query_timeout=args.query_timeout,
                      max_rows=args.max_rows, text_folders=list(args.ingest or []) or None)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_keep_alive=args.keep_alive)
     finally:
         store.close()
     return 0
