@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from policykg.errors import UserError
+from policykg.graph.query_workers import default_size
 
 TOKEN_ENV = "POLICYKG_UPDATE_TOKEN"
 
@@ -28,6 +29,9 @@ def register(sub) -> None:
     p.add_argument("--ingest", nargs="+", type=Path, metavar="PATH",
                    help="documents or folders to ingest into the store before serving")
     p.add_argument("--query-timeout", type=float, default=10.0, help="seconds per query (default: 10)")
+    p.add_argument("--query-workers", type=int, default=default_size(), metavar="N",
+                   help="warm processes answering timed queries on the embedded store "
+                        f"(default: twice the cores, {default_size()}; 0: a fresh fork per query)")
     # Longer than the clients' own idle limits (httpx 5 s, aiohttp 15 s, load balancers 60 s),
     # so that a client closes an idle connection before the server does: with uvicorn's 5 s a
     # client reusing a connection just as the server closed it got a reset (seen under load,
@@ -62,6 +66,8 @@ def run_serve(args) -> int:
 
     if args.query_timeout <= 0 or args.max_rows <= 0:
         raise UserError("--query-timeout and --max-rows must be positive")
+    if args.query_workers < 0:
+        raise UserError("--query-workers must be 0 or more")
     if args.keep_alive <= 0:
         raise UserError("--keep-alive must be positive")
     if args.server_kind and not args.endpoint:
@@ -74,7 +80,7 @@ def run_serve(args) -> int:
                         "load the store with `policykg` graph commands first")
     try:
         store = (open_store(endpoint=args.endpoint, server_kind=args.server_kind or "oxigraph") if args.endpoint
-                 else open_store(args.store or DEFAULT_PATH))
+                 else open_store(args.store or DEFAULT_PATH, query_workers=args.query_workers))
     except StoreUnavailable as err:
         raise UserError(str(err)) from err
     if ingest:

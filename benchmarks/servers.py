@@ -57,13 +57,16 @@ def _running(argv: list[str], probe: str, *, cwd: Path = ROOT, log: Path | None 
 
 @contextlib.contextmanager
 def policykg_serve(store: Path, *, token: str | None = None, query_timeout: float = 10.0,
-                   max_rows: int = 10_000, log: Path | None = None):
-    """`policykg serve --store STORE` (already ingested); yields the base URL."""
+                   max_rows: int = 10_000, log: Path | None = None, query_workers: int | None = None):
+    """`policykg serve --store STORE` (already ingested); yields the base URL. `query_workers`:
+    its --query-workers (None: the server's default)."""
     port = free_port()
     argv = [str(Path(sys.executable).with_name("policykg")), "serve", "--store", str(store),
             "--port", str(port), "--query-timeout", str(query_timeout), "--max-rows", str(max_rows)]
     if token:
         argv += ["--update-token", token]
+    if query_workers is not None:
+        argv += ["--query-workers", str(query_workers)]
     base = f"http://127.0.0.1:{port}"
     # an ASK through /sparql needs the store, so answering it means the server is really up;
     # cheap at any scale (listing /api/documents took seconds at 1,000 documents)

@@ -3,16 +3,15 @@
 pyoxigraph cannot stop a running query, so a query with a time limit runs in a forked child
 that shares the open store copy-on-write (graph/store_embedded.py passes the evaluation); a
 child that hangs (a lock copied mid-use by the fork) is replaced within the same deadline.
-
-Tried and taken back (session 6): a pool of long-lived forked workers, which kept RocksDB's
-block cache warm (units_by_duties at 10,000 documents 26 -> 15 ms; the endpoint under load
-0.20 -> 0.52 of `oxigraph serve`), reset a client connection now and then under load (about
-one run in four of 30 s x 32 connections; cause not found), which no user may see.
+A server keeps warm children instead (graph/query_workers.py), which use the same checks; a
+fresh fork per query is for one-off queries (the CLI) and for when all of those are busy.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import stat
 import time
 from pathlib import Path
@@ -23,15 +22,15 @@ from policykg.graph.store import QueryError, QueryOutcome, QueryTimeout
 _FORK = multiprocessing.get_context("fork")
 
 
-# A forked child that has not said "started" within this time hung before running anything
-# (a lock copied mid-use by the fork); it is replaced, the deadline kept.
-_START_GRACE = 2.0
-# A child can also hang *after* starting, inside Oxigraph: RocksDB's own background threads
-# (flush, compaction) may hold one of its mutexes at the fork, and the child, which has no such
-# threads, then waits on it forever (seen: a 2 s query answered 503 in CI, a search-index child
-# asleep in store.query for its whole 600 s deadline). A running query uses CPU; a deadlocked
-# one sleeps without any. A child asleep without a single tick of CPU time for this long is
-# taken as hung and replaced (Linux /proc; elsewhere only the deadline applies).
+# A forked child can hang inside Oxigraph, before or after it starts the query: RocksDB's own
+# background threads (flush, compaction) may hold one of its mutexes at the fork, and the child,
+# which has no such threads, then waits on it forever (seen: a 2 s query answered 503 in CI, a
+# search-index child asleep in store.query for its whole 600 s deadline). A running query uses
+# CPU; a deadlocked one sleeps without any. A child asleep without a single tick of CPU time
+# for this long is taken as hung and replaced (Linux /proc; elsewhere only the deadline
+# applies). A child that is merely slow to start, on a machine whose cores are all busy, is
+# runnable, not asleep: a fixed grace for "started" (2 s until session 7) took such children for
+# hung ones, and four in a row made a 503 long before the time limit (seen under load).
 _STALL_SECONDS = 1.0
 _ATTEMPTS = 4
 
@@ -58,13 +57,11 @@ def _one_child(evaluate, store, sparql, options, max_rows, deadline: float, lock
         child.start()
     send.close()
     try:
-        grace = min(_START_GRACE, max(0.0, deadline - time.monotonic()))
-        if not receive.poll(grace):
-            return _hung(retry, deadline)
-        receive.recv()                                   # "started"
-        if not _await_answer(receive, child.pid, deadline):
-            return _hung(retry, deadline)
-        return receive.recv()
+        for _message in ("started", "answer"):
+            if not await_message(receive, child.pid, deadline):
+                return _hung(retry, deadline)
+            message = receive.recv()
+        return message
     except EOFError:
         raise QueryError("query evaluation process died") from None
     finally:
@@ -79,8 +76,8 @@ def _hung(retry: bool, deadline: float) -> None:
     raise QueryTimeout("query ran past its time limit and was stopped")
 
 
-def _await_answer(receive, pid: int, deadline: float) -> bool:
-    """True once the child's answer is there; False at the deadline or when the child has
+def await_message(receive, pid: int, deadline: float) -> bool:
+    """True once the child's next message is there; False at the deadline or when the child has
     slept through a whole stall period without using any CPU time (deadlocked)."""
     last = _cpu_ticks_if_asleep(pid)
     while True:
@@ -110,10 +107,10 @@ def die_with_parent() -> None:
     """Have the kernel stop this process when its parent dies, even by SIGKILL, which runs no
     cleanup (Linux PR_SET_PDEATHSIG; elsewhere a no-op). A query child whose server was killed
     would otherwise run on, or hang on, with the store open; a test's server likewise. SIGKILL:
-    a child hung inside Oxigraph never returns to Python to act on SIGTERM's handler."""
+    a child hung inside Oxigraph never returns to Python to act on SIGTERM's handler. ctypes is
+    imported with this module, in the parent: an import in a forked child could wait for ever
+    on a module lock another thread held at the fork."""
     try:
-        import ctypes
-        import signal
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
@@ -121,18 +118,21 @@ def die_with_parent() -> None:
 
 def _child(send, evaluate, store, sparql, options, max_rows) -> None:
     die_with_parent()
-    _let_go_of_sockets(keep=send.fileno())
-    _answer(send, evaluate, store, sparql, options, max_rows)
+    let_go_of_inherited(keep={send.fileno()})
+    send.send(("started", None))
+    send.send(outcome_message(evaluate, store, sparql, options, max_rows))
 
 
-def _let_go_of_sockets(keep: int) -> None:
-    """Point every socket this fork inherited (the server's clients, its listening socket) at
-    /dev/null. A child holding a copy of a client's connection keeps it open after the server
+def let_go_of_inherited(keep: set[int], pipes: bool = False) -> None:
+    """Point every socket this fork inherited (the server's clients, its listening socket), and
+    with `pipes` every pipe but standard input and output, at /dev/null. A child holding a copy of a client's connection keeps it open after the server
     closed it, and the client's next request on it goes unanswered until the child exits (seen
     with long-lived workers under load: 60 s ReadTimeouts; a one-shot child runs up to the query
     time limit). The numbers
     stay taken, so a stale Python object closing its socket later cannot close a store file that
-    reused the number; the store's own files are not sockets and stay open."""
+    reused the number; the store's own files are not sockets and stay open. A long-lived
+    worker (graph/query_workers.py) also lets go of the pipes to the other workers, which a
+    one-shot child cannot do: its parent watches it through a pipe of multiprocessing's."""
     try:
         fds = [int(name) for name in os.listdir("/proc/self/fd")]
     except OSError:
@@ -140,18 +140,22 @@ def _let_go_of_sockets(keep: int) -> None:
     null = os.open(os.devnull, os.O_RDWR)
     for fd in fds:
         try:
-            if fd != keep and fd != null and stat.S_ISSOCK(os.fstat(fd).st_mode):
+            if fd not in keep and fd != null and _inherited_channel(os.fstat(fd).st_mode, fd, pipes):
                 os.dup2(null, fd)
         except OSError:
             pass                                          # listed, then gone (the listing's own fd)
     os.close(null)
 
 
-def _answer(send, evaluate, store, sparql, options, max_rows) -> None:
-    send.send(("started", None))
+def _inherited_channel(mode: int, fd: int, pipes: bool) -> bool:
+    return stat.S_ISSOCK(mode) or (pipes and fd > 2 and stat.S_ISFIFO(mode))
+
+
+def outcome_message(evaluate, store, sparql, options, max_rows) -> tuple:
+    """("ok", outcome) or ("error", QueryError): what a child sends its parent."""
     try:
-        send.send(("ok", evaluate(store, sparql, options, max_rows)))
+        return "ok", evaluate(store, sparql, options, max_rows)
     except QueryError as err:
-        send.send(("error", err))
+        return "error", err
     except Exception as err:  # noqa: BLE001 - the parent must always get an answer
-        send.send(("error", QueryError(f"{type(err).__name__}: {err}")))
+        return "error", QueryError(f"{type(err).__name__}: {err}")

@@ -64,17 +64,18 @@ class Store(Protocol):
 
 
 def open_store(path: str | None = None, endpoint: str | None = None, *, read_only: bool = False,
-               **options) -> Store:
+               query_workers: int = 0, **options) -> Store:
     """A remote store when `endpoint` is given, else the embedded store at `path`.
 
     `open_store()` alone is an in-memory store (tests); the CLI passes DEFAULT_PATH explicitly.
+    `query_workers`: warm worker processes for the embedded store's timed queries (a server).
     Remote options (server_kind, update_url, graph_store_url, union, auth) go to RemoteStore.
     """
     if endpoint:
         from policykg.graph.store_remote import RemoteStore
         return RemoteStore(endpoint, **options)
     from policykg.graph.store_embedded import EmbeddedStore
-    return EmbeddedStore(path, read_only=read_only)
+    return EmbeddedStore(path, read_only=read_only, query_workers=query_workers)
 
 
 def outcome_from_results(results, max_rows: int | None) -> QueryOutcome:

@@ -1,6 +1,7 @@
 """The default store: pyoxigraph on disk (or in memory for tests), no server needed."""
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -8,6 +9,7 @@ from typing import Iterable, Mapping, Sequence
 import pyoxigraph
 
 from policykg.graph.query_processes import evaluate_in_child
+from policykg.graph.query_workers import QueryWorkers
 from policykg.graph.store import QueryError, QueryOutcome, StoreUnavailable, outcome_from_results
 from policykg.graph.sparql_text import variable_name, with_values
 
@@ -32,11 +34,17 @@ class EmbeddedStore:
     # (api/reader.py; another server gets their `#?portable` ORDER BY instead).
     keeps_scan_order = True
 
-    def __init__(self, path: str | None = None, read_only: bool = False):
+    def __init__(self, path: str | None = None, read_only: bool = False, query_workers: int = 0):
         """`read_only` opens a snapshot without taking the write lock, so the CLI can read a
-        store that a running `policykg serve` holds."""
+        store that a running `policykg serve` holds. `query_workers` > 0 answers timed queries
+        with that many warm forked workers (a server; graph/query_workers.py) instead of a
+        fresh fork per query (the CLI's one query)."""
         self.path, self.read_only = path, read_only
         self._lock = threading.RLock()
+        self._open(path, read_only)
+        self._workers = QueryWorkers(self._store, _evaluate, self._lock, query_workers) if query_workers else None
+
+    def _open(self, path: str | None, read_only: bool) -> None:
         try:
             if read_only and path:
                 if not Path(path, "CURRENT").exists():
@@ -59,11 +67,13 @@ class EmbeddedStore:
         if timeout is None:
             with self._lock:
                 return _evaluate(self._store, sparql, options, max_rows)
+        if self._workers is not None:
+            return self._workers.evaluate(sparql, options, max_rows, timeout)
         return evaluate_in_child(_evaluate, self._store, sparql, options, max_rows, timeout, self._lock)
 
     def update(self, sparql: str) -> None:
         try:
-            with self._lock:
+            with self._writing():
                 self._store.update(sparql)   # one transaction: all or nothing
         except (SyntaxError, ValueError) as err:
             raise QueryError(str(err)) from err
@@ -76,7 +86,7 @@ class EmbeddedStore:
         # and a re-ingested document mostly changes nothing, so only the difference is written.
         name = pyoxigraph.NamedNode(graph)
         triples = triples if isinstance(triples, list) else list(triples)
-        with self._lock:
+        with self._writing():
             if not self._store.contains_named_graph(name):
                 self._write_new(name, triples)
                 return
@@ -99,7 +109,7 @@ class EmbeddedStore:
         Oxigraph alone, without a Python object per triple (what the parallel ingest's single
         writer spends most of its time on otherwise)."""
         name = pyoxigraph.NamedNode(graph)
-        with self._lock:
+        with self._writing():
             if not self._store.contains_named_graph(name):
                 self._load_new(name, data, data.count(b"\n"))
                 return
@@ -130,12 +140,12 @@ class EmbeddedStore:
     def add_to_graph(self, graph: str | None, triples: Iterable[pyoxigraph.Triple]) -> None:
         target = _graph_term(graph)
         quads = [pyoxigraph.Quad(t.subject, t.predicate, t.object, target) for t in triples]
-        with self._lock:
+        with self._writing():
             self._store.extend(quads)
 
     def delete_graph(self, graph: str | None) -> bool:
         target = _graph_term(graph)
-        with self._lock:
+        with self._writing():
             return self._delete(graph, target)
 
     def _delete(self, graph: str | None, target) -> bool:
@@ -157,7 +167,20 @@ class EmbeddedStore:
         with self._lock:
             self._store.dump(output, format=fmt)
 
+    @contextlib.contextmanager
+    def _writing(self):
+        """The store's lock for a write; the query workers forked before it are then stale
+        (also after a write that failed midway: what Oxigraph kept of it is not known here)."""
+        with self._lock:
+            try:
+                yield
+            finally:
+                if self._workers is not None:
+                    self._workers.changed()
+
     def close(self) -> None:
+        if self._workers is not None:
+            self._workers.close()
         if self.path and not self.read_only:
             self._store.flush()
         self._store = None

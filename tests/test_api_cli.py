@@ -24,6 +24,7 @@ def test_store_and_endpoint_exclude_each_other(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["serve", "--max-rows", "0"], "must be positive"),
     (["serve", "--keep-alive", "0"], "--keep-alive must be positive"),
+    (["serve", "--query-workers", "-1"], "--query-workers must be 0 or more"),
     (["serve", "--endpoint", "http://127.0.0.1:9/sparql", "--ingest", "corpus"], "--ingest"),
 ])
 def test_refusals_are_one_line(argv, message, capsys):

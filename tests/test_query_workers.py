@@ -1,0 +1,187 @@
+"""The warm query workers of a serving store (graph/query_workers.py): reused while the store
+is unchanged, retired by a write, replaced when past their deadline, hung or grown, and never
+a reason for a query to wait when they are all busy."""
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pyoxigraph as ox
+import pytest
+
+from policykg.graph import query_workers, store_embedded
+from policykg.graph.store import QueryTimeout, open_store
+
+EX = "http://example.org/"
+G1, G2 = EX + "g1", EX + "g2"
+ALL = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s"
+
+
+def iri(local):
+    return ox.NamedNode(EX + local)
+
+
+def t(s):
+    return ox.Triple(iri(s), iri("p"), ox.Literal("值", language="zh"))
+
+
+@pytest.fixture
+def pids(tmp_path, monkeypatch):
+    """The set of processes that evaluated a query so far (each leaves a file named by its pid)."""
+    folder, real = tmp_path / "pids", store_embedded._evaluate
+    folder.mkdir()
+
+    def evaluate(*args):
+        (folder / str(os.getpid())).touch()
+        return real(*args)
+
+    monkeypatch.setattr(store_embedded, "_evaluate", evaluate)
+    return lambda: {int(p.name) for p in folder.iterdir()}
+
+
+def served_store(tmp_path, workers=2):
+    store = open_store(str(tmp_path / "store"), query_workers=workers)
+    store.replace_graph(G1, [t("a")])
+    return store
+
+
+def subjects(outcome) -> list:
+    return [r["s"] for r in outcome.rows]
+
+
+def test_one_warm_worker_answers_query_after_query(tmp_path, pids):
+    store = served_store(tmp_path)
+    answers = [subjects(store.query(ALL, timeout=30)) for _ in range(5)]
+    assert answers == [[iri("a")]] * 5
+    assert len(pids()) == 1 and os.getpid() not in pids()
+    store.close()
+
+
+def test_a_write_retires_the_workers_so_the_next_query_sees_it(tmp_path, pids):
+    store = served_store(tmp_path)
+    assert subjects(store.query(ALL, timeout=30)) == [iri("a")]
+    store.replace_graph(G2, [t("b")])
+    assert subjects(store.query(ALL, timeout=30)) == [iri("a"), iri("b")]
+    store.update(f"DROP GRAPH <{G1}>")
+    assert subjects(store.query(ALL, timeout=30)) == [iri("b")]
+    assert len(pids()) == 3
+    store.close()
+
+
+def test_a_query_past_its_deadline_is_stopped_and_the_next_is_answered(tmp_path, monkeypatch):
+    real = store_embedded._evaluate
+
+    def spins_on_forever(store, sparql, *args):
+        while "forever" in sparql:
+            pass
+        return real(store, sparql, *args)
+
+    monkeypatch.setattr(store_embedded, "_evaluate", spins_on_forever)
+    store = served_store(tmp_path, workers=1)
+    start = time.monotonic()
+    with pytest.raises(QueryTimeout):
+        store.query("ASK { } # forever", timeout=1.5)
+    assert time.monotonic() - start < 10
+    assert subjects(store.query(ALL, timeout=30)) == [iri("a")]
+    store.close()
+
+
+def test_a_worker_deadlocked_in_its_first_query_is_replaced(tmp_path, monkeypatch):
+    """As a one-shot child can (tests/test_store.py), a new worker can inherit a RocksDB mutex
+    held at the fork and sleep on it for ever; the query is answered by the next worker."""
+    marker, real = tmp_path / "first-worker-hung", store_embedded._evaluate
+
+    def first_worker_deadlocks(*args):
+        if not marker.exists():
+            marker.touch()
+            lock = threading.Lock()
+            lock.acquire()
+            lock.acquire()
+        return real(*args)
+
+    monkeypatch.setattr(store_embedded, "_evaluate", first_worker_deadlocks)
+    store = served_store(tmp_path, workers=1)
+    start = time.monotonic()
+    assert subjects(store.query(ALL, timeout=60)) == [iri("a")]
+    assert marker.exists() and time.monotonic() - start < 20
+    store.close()
+
+
+def test_with_every_worker_busy_a_query_takes_a_fork_of_its_own(tmp_path, monkeypatch):
+    real = store_embedded._evaluate
+
+    def slow_when_asked(store, sparql, *args):
+        end = time.monotonic() + (6 if "slow" in sparql else 0)
+        while time.monotonic() < end:          # busy, as a running query is
+            pass
+        return real(store, sparql, *args)
+
+    monkeypatch.setattr(store_embedded, "_evaluate", slow_when_asked)
+    store = served_store(tmp_path, workers=1)
+    slow = threading.Thread(target=store.query, args=("ASK { } # slow",), kwargs={"timeout": 30})
+    slow.start()
+    time.sleep(1)
+    start = time.monotonic()
+    assert subjects(store.query(ALL, timeout=30)) == [iri("a")]
+    assert time.monotonic() - start < 4 and slow.is_alive()
+    slow.join()
+    store.close()
+
+
+def test_a_worker_grown_by_a_large_answer_is_retired(tmp_path, pids, monkeypatch):
+    monkeypatch.setattr(query_workers, "RETIRE_GROWTH_BYTES", -1)
+    store = served_store(tmp_path)
+    for _ in range(3):
+        assert subjects(store.query(ALL, timeout=30)) == [iri("a")]
+    assert len(pids()) == 3
+    store.close()
+
+
+def test_workers_die_with_the_server_process(tmp_path):
+    """Killed outright (no clean-up runs), the server takes its workers with it: none is left
+    holding the store."""
+    script = (
+        "import os, signal, sys\n"
+        "from policykg.graph.store import open_store\n"
+        "s = open_store(sys.argv[1], query_workers=2)\n"
+        "s.query('ASK { }', timeout=30)\n"
+        "print(' '.join(str(w.pid) for w in s._workers._idle), flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path / "store")],
+                         capture_output=True, text=True, timeout=60)
+    workers = [int(p) for p in run.stdout.split()]
+    assert workers, run.stderr
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+@pytest.mark.parametrize("workers", [0, 1], ids=["fresh-fork", "warm-worker"])
+def test_a_child_slow_to_start_on_busy_cores_is_not_taken_for_a_hung_one(tmp_path, monkeypatch, workers):
+    """A child that is running (not asleep) but has not yet said it started, as on a machine
+    whose cores are all taken, is waited for: a fixed 2 s grace replaced four such children in
+    a row and answered a cheap query 503 under load."""
+    from policykg.graph import query_processes
+    module = query_workers if workers else query_processes
+    real = module.let_go_of_inherited
+
+    def busy_first(*args, **kwargs):
+        end = time.monotonic() + 3
+        while time.monotonic() < end:
+            pass
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "let_go_of_inherited", busy_first)
+    store = served_store(tmp_path, workers=workers)
+    assert subjects(store.query(ALL, timeout=60)) == [iri("a")]
+    store.close()
