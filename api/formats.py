@@ -7,6 +7,7 @@ canonical media type of their serializer.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from typing import Callable
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+
+from policykg.graph.store import ResultTooLarge
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -131,11 +134,16 @@ def ask_xml(value: bool) -> bytes:
 
 # ---- RDF graphs: CONSTRUCT, DESCRIBE, service description, Graph Store ------------------
 
-def _rdf(fmt: ox.RdfFormat) -> Callable[..., bytes]:
-    def serialize(triples, prefixes: dict[str, str] | None = None) -> bytes:
-        usable = prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
-        return ox.serialize(triples, format=fmt, prefixes=usable) or b""
-    return serialize
+def _serialize_rdf(fmt_name: str, triples, prefixes: dict[str, str] | None = None) -> bytes:
+    fmt = getattr(ox.RdfFormat, fmt_name)
+    usable = prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+    return ox.serialize(triples, format=fmt, prefixes=usable) or b""
+
+
+def _rdf(fmt_name: str) -> Callable[..., bytes]:
+    # a partial of a module-level function, not a closure: answers are rendered in query
+    # worker processes, and what they are rendered with travels there by pickle
+    return functools.partial(_serialize_rdf, fmt_name)
 
 
 JSON_SELECT = Format("application/sparql-results+json", select_json)
@@ -161,10 +169,10 @@ ASK_FORMATS: dict[str, Format] = {
     "text/xml": XML_ASK,
 }
 
-TURTLE = Format("text/turtle", _rdf(ox.RdfFormat.TURTLE))
-NTRIPLES = Format("application/n-triples", _rdf(ox.RdfFormat.N_TRIPLES))
-JSONLD = Format("application/ld+json", _rdf(ox.RdfFormat.JSON_LD))
-RDFXML = Format("application/rdf+xml", _rdf(ox.RdfFormat.RDF_XML))
+TURTLE = Format("text/turtle", _rdf("TURTLE"))
+NTRIPLES = Format("application/n-triples", _rdf("N_TRIPLES"))
+JSONLD = Format("application/ld+json", _rdf("JSON_LD"))
+RDFXML = Format("application/rdf+xml", _rdf("RDF_XML"))
 GRAPH_FORMATS: dict[str, Format] = {
     "text/turtle": TURTLE,
     "application/n-triples": NTRIPLES,
@@ -187,6 +195,35 @@ PARSE_FORMATS: dict[str, ox.RdfFormat] = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
     "text/n3": ox.RdfFormat.N3,
 }
+
+
+# ---- a query's answer as a response body --------------------------------------------------
+
+RESULT_TABLES: dict[str, dict[str, Format]] = {"select": SELECT_FORMATS, "ask": ASK_FORMATS, "graph": GRAPH_FORMATS}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A query's answer serialised for the client, or the media types it could have had."""
+    content_type: str | None          # None: the client accepts none of this kind (406)
+    body: bytes = b""
+    offered: tuple[str, ...] = ()
+
+
+def render_result(outcome, *, accept: str | None, prefixes: dict[str, str], max_rows: int) -> Rendered:
+    """Runs where the query ran (a worker process of the embedded store), so that a large
+    answer is serialised beside the query, on any core, not in the server's own process."""
+    table = RESULT_TABLES[outcome.kind]
+    fmt = negotiate(accept, table)
+    if fmt is None:
+        return Rendered(None, offered=tuple(table))
+    if outcome.kind == "ask":
+        return Rendered(fmt.content_type, fmt.serialize(bool(outcome.boolean)))
+    if len(outcome.rows if outcome.kind == "select" else outcome.triples) > max_rows:
+        raise ResultTooLarge(f"more than {max_rows} results")   # in case a store ignores max_rows
+    if outcome.kind == "select":
+        return Rendered(fmt.content_type, fmt.serialize(outcome.variables, outcome.rows))
+    return Rendered(fmt.content_type, fmt.serialize(outcome.triples, prefixes))
 
 
 # ---- Accept header -----------------------------------------------------------------------

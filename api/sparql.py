@@ -14,6 +14,7 @@ Store calls run in the threadpool, so one slow query never blocks the event loop
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import parse_qsl
@@ -159,7 +160,7 @@ class SparqlRouter(APIRouter):
 
     async def run_query(self, request: Request, op: Operation) -> Response:
         accept = request.headers.get("accept")
-        tables = {"select": formats.SELECT_FORMATS, "ask": formats.ASK_FORMATS, "graph": formats.GRAPH_FORMATS}
+        tables = formats.RESULT_TABLES
         # Refuse before running anything when no kind of result could be served at all.
         if all(formats.negotiate(accept, t) is None for t in tables.values()):
             raise not_acceptable(formats.offered(*tables.values()))
@@ -171,22 +172,13 @@ class SparqlRouter(APIRouter):
                        "named_graphs": op.values("named-graph-uri")}
         elif own := query_dataset(op.text, base):
             dataset = {"default_graph": own[0], "named_graphs": own[1]}
-        outcome = await self._call(self.store.query, with_base(op.text, base),
-                                   timeout=self.limits.query_timeout, max_rows=self.limits.max_rows, **dataset)
-        fmt = formats.negotiate(accept, tables[outcome.kind])
-        if fmt is None:
-            raise not_acceptable(list(tables[outcome.kind]))
-        if outcome.kind == "select":
-            if len(outcome.rows) > self.limits.max_rows:   # in case a store ignores max_rows
-                raise self._too_large()
-            body = await run_in_threadpool(fmt.serialize, outcome.variables, outcome.rows)
-        elif outcome.kind == "ask":
-            body = fmt.serialize(bool(outcome.boolean))
-        else:
-            if len(outcome.triples) > self.limits.max_rows:
-                raise self._too_large()
-            body = await run_in_threadpool(fmt.serialize, outcome.triples, self.prefixes)
-        return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})
+        render = functools.partial(formats.render_result, accept=accept, prefixes=self.prefixes,
+                                   max_rows=self.limits.max_rows)
+        rendered = await self._call(self.store.query, with_base(op.text, base), timeout=self.limits.query_timeout,
+                                    max_rows=self.limits.max_rows, render=render, **dataset)
+        if rendered.content_type is None:
+            raise not_acceptable(list(rendered.offered))
+        return Response(rendered.body, media_type=rendered.content_type, headers={"Vary": "Accept"})
 
     async def run_update(self, request: Request, op: Operation) -> Response:
         require_write(request, self.update_token)

@@ -35,12 +35,12 @@ _STALL_SECONDS = 1.0
 _ATTEMPTS = 4
 
 
-def evaluate_in_child(evaluate: Callable, store, sparql, options, max_rows, timeout: float, lock) -> QueryOutcome:
-    """`evaluate(store, sparql, options, max_rows)` in a forked child, within `timeout` seconds."""
+def evaluate_in_child(evaluate: Callable, store, job: tuple, timeout: float, lock) -> QueryOutcome:
+    """`evaluate(store, sparql, options, max_rows)` for `job` = (sparql, options, max_rows,
+    render) in a forked child, within `timeout` seconds; rendered there by `render` if given."""
     deadline = time.monotonic() + timeout
     for attempt in range(_ATTEMPTS):
-        answer = _one_child(evaluate, store, sparql, options, max_rows, deadline, lock,
-                            retry=attempt < _ATTEMPTS - 1)
+        answer = _one_child(evaluate, store, job, deadline, lock, retry=attempt < _ATTEMPTS - 1)
         if answer is not None:
             status, payload = answer
             if status == "ok":
@@ -49,10 +49,10 @@ def evaluate_in_child(evaluate: Callable, store, sparql, options, max_rows, time
     raise QueryTimeout(f"query ran longer than {timeout:g} s and was stopped")
 
 
-def _one_child(evaluate, store, sparql, options, max_rows, deadline: float, lock, retry: bool):
+def _one_child(evaluate, store, job: tuple, deadline: float, lock, retry: bool):
     """(status, payload), or None when the child hung and may be replaced."""
     receive, send = _FORK.Pipe(duplex=False)
-    child = _FORK.Process(target=_child, args=(send, evaluate, store, sparql, options, max_rows), daemon=True)
+    child = _FORK.Process(target=_child, args=(send, evaluate, store, job), daemon=True)
     with lock:                    # no other thread is inside Oxigraph while we fork
         child.start()
     send.close()
@@ -116,11 +116,11 @@ def die_with_parent() -> None:
         pass
 
 
-def _child(send, evaluate, store, sparql, options, max_rows) -> None:
+def _child(send, evaluate, store, job: tuple) -> None:
     die_with_parent()
     let_go_of_inherited(keep={send.fileno()})
     send.send(("started", None))
-    send.send(outcome_message(evaluate, store, sparql, options, max_rows))
+    send.send(outcome_message(evaluate, store, job))
 
 
 def let_go_of_inherited(keep: set[int], pipes: bool = False) -> None:
@@ -151,10 +151,13 @@ def _inherited_channel(mode: int, fd: int, pipes: bool) -> bool:
     return stat.S_ISSOCK(mode) or (pipes and fd > 2 and stat.S_ISFIFO(mode))
 
 
-def outcome_message(evaluate, store, sparql, options, max_rows) -> tuple:
-    """("ok", outcome) or ("error", QueryError): what a child sends its parent."""
+def outcome_message(evaluate, store, job: tuple) -> tuple:
+    """("ok", outcome or what `render` made of it) or ("error", QueryError): what a child
+    sends its parent."""
+    sparql, options, max_rows, render = job
     try:
-        return "ok", evaluate(store, sparql, options, max_rows)
+        outcome = evaluate(store, sparql, options, max_rows)
+        return "ok", render(outcome) if render else outcome
     except QueryError as err:
         return "error", err
     except Exception as err:  # noqa: BLE001 - the parent must always get an answer

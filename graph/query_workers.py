@@ -44,7 +44,8 @@ def default_size() -> int:
 
 
 class QueryWorkers:
-    """Up to `size` warm workers evaluating `evaluate(store, sparql, options, max_rows)`."""
+    """Up to `size` warm workers evaluating `evaluate(store, sparql, options, max_rows)`, each
+    answer rendered there by the job's `render` when it has one."""
 
     def __init__(self, store, evaluate: Callable, lock, size: int | None = None):
         self._store, self._evaluate, self._lock = store, evaluate, lock
@@ -57,16 +58,16 @@ class QueryWorkers:
         self._closed = False
 
     # --- what the store calls --------------------------------------------------------------
-    def evaluate(self, sparql: str, options: dict, max_rows, timeout: float) -> QueryOutcome:
+    def evaluate(self, job: tuple, timeout: float) -> QueryOutcome:
+        """`job` = (sparql, options, max_rows, render), as for query_processes.evaluate_in_child."""
         deadline = time.monotonic() + timeout
-        job = (sparql, options, max_rows)
         for _ in range(_ATTEMPTS):
             worker = self._take(deadline)
             if worker is None:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                return evaluate_in_child(self._evaluate, self._store, sparql, options, max_rows, left, self._lock)
+                return evaluate_in_child(self._evaluate, self._store, job, left, self._lock)
             answer = self._ask(worker, job, deadline)
             if answer is not None:
                 status, payload = answer
@@ -259,11 +260,11 @@ def _worker_main(requests_fd: int, answers_fd: int, evaluate, store) -> None:
         start = _resident_bytes()
         while True:
             try:
-                sparql, options, max_rows = requests.recv()
+                job = requests.recv()
             except EOFError:
                 break
             answers.send(("started", None))
-            status, payload = outcome_message(evaluate, store, sparql, options, max_rows)
+            status, payload = outcome_message(evaluate, store, job)
             answers.send((status, payload, _resident_bytes() - start > RETIRE_GROWTH_BYTES))
     finally:
         os._exit(0)

@@ -9,7 +9,7 @@ document lives in its own named graph, and questions span documents.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 import pyoxigraph
 
@@ -46,7 +46,11 @@ class Store(Protocol):
     def query(self, sparql: str, *, bindings: Mapping[str, pyoxigraph.Term] | None = None,
               default_graph: Sequence[str] | None = None,
               named_graphs: Sequence[str] | None = None,
-              timeout: float | None = None, max_rows: int | None = None) -> QueryOutcome: ...
+              timeout: float | None = None, max_rows: int | None = None,
+              render: Callable[[QueryOutcome], Any] | None = None) -> QueryOutcome: ...
+    # `render(outcome)`, when given, is what the query returns: a server has its answer
+    # serialised where the query ran (a worker process of the embedded store), not in its own
+    # process. It must pickle (a module-level function, or a partial of one).
 
     def update(self, sparql: str) -> None: ...
 

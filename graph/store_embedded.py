@@ -62,14 +62,15 @@ class EmbeddedStore:
     def query(self, sparql: str, *, bindings: Mapping[str, pyoxigraph.Term] | None = None,
               default_graph: Sequence[str] | None = None,
               named_graphs: Sequence[str] | None = None,
-              timeout: float | None = None, max_rows: int | None = None) -> QueryOutcome:
-        options = _query_options(bindings, default_graph, named_graphs)
+              timeout: float | None = None, max_rows: int | None = None, render=None) -> QueryOutcome:
+        job = (sparql, _query_options(bindings, default_graph, named_graphs), max_rows, render)
         if timeout is None:
             with self._lock:
-                return _evaluate(self._store, sparql, options, max_rows)
+                outcome = _evaluate(self._store, *job[:3])
+            return render(outcome) if render else outcome
         if self._workers is not None:
-            return self._workers.evaluate(sparql, options, max_rows, timeout)
-        return evaluate_in_child(_evaluate, self._store, sparql, options, max_rows, timeout, self._lock)
+            return self._workers.evaluate(job, timeout)
+        return evaluate_in_child(_evaluate, self._store, job, timeout, self._lock)
 
     def update(self, sparql: str) -> None:
         try:

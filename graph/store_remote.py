@@ -71,7 +71,11 @@ class RemoteStore:
     def query(self, sparql: str, *, bindings: Mapping[str, pyoxigraph.Term] | None = None,
               default_graph: Sequence[str] | None = None,
               named_graphs: Sequence[str] | None = None,
-              timeout: float | None = None, max_rows: int | None = None) -> QueryOutcome:
+              timeout: float | None = None, max_rows: int | None = None, render=None) -> QueryOutcome:
+        outcome = self._query(sparql, bindings, default_graph, named_graphs, timeout, max_rows)
+        return render(outcome) if render else outcome
+
+    def _query(self, sparql, bindings, default_graph, named_graphs, timeout, max_rows) -> QueryOutcome:
         text = with_values(sparql, bindings or {})
         form = {}
         params = {}
