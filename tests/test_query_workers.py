@@ -185,3 +185,17 @@ def test_a_child_slow_to_start_on_busy_cores_is_not_taken_for_a_hung_one(tmp_pat
     store = served_store(tmp_path, workers=workers)
     assert subjects(store.query(ALL, timeout=60)) == [iri("a")]
     store.close()
+
+
+def _rendered_by(outcome) -> tuple[int, int]:
+    return os.getpid(), len(outcome.rows)
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["fresh-fork", "warm-workers"])
+def test_an_answer_is_rendered_where_its_query_ran(tmp_path, workers):
+    """The endpoint's serialisation runs in the query's process, not in the server's."""
+    store = served_store(tmp_path, workers=workers)
+    pid, rows = store.query(ALL, timeout=30, render=_rendered_by)
+    assert rows == 1 and pid != os.getpid()
+    assert store.query(ALL, render=_rendered_by) == (os.getpid(), 1)     # untimed: in process
+    store.close()
