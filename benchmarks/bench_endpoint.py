@@ -60,6 +60,9 @@ def main() -> None:
             their_rows = len(httpx.request(**req, timeout=120).json()["results"]["bindings"])
             results["oxigraph serve"] = run_load(req.pop("method"), req.pop("url"), connections=args.connections,
                                                  seconds=args.seconds, **req)
+    for name, r in results.items():
+        for error in r.errors:
+            print(f"{name}: failed request: {error}", file=sys.stderr)
     theirs = results["oxigraph serve"].rps
     if not args.no_header:
         print("| documents | server | query (rows) | connections | requests | failed | req/s | median ms | p95 ms | ÷ oxigraph req/s |")

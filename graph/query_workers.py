@@ -16,6 +16,7 @@ Workers are forked by one long-lived thread: the kernel's parent-death signal
 """
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import queue
 import signal
@@ -29,7 +30,8 @@ from policykg.graph.query_processes import (await_message, die_with_parent, eval
                                            let_go_of_inherited, outcome_message)
 from policykg.graph.store import QueryError, QueryOutcome, QueryTimeout
 
-# How long a query waits for a busy worker before taking a fresh fork of its own.
+# How long a query waits for a busy worker, or a new one to be ready, before taking a fresh
+# fork of its own.
 PATIENCE = 0.5
 # A worker whose resident memory grew by this much (a large answer built and sent) is retired
 # after answering instead of keeping that memory while idle.
@@ -100,17 +102,32 @@ class QueryWorkers:
     # --- workers in and out ----------------------------------------------------------------
     def _take(self, deadline: float) -> "_Worker | None":
         """An idle worker of the current generation, a new one while there are fewer than
-        `size`, or None once PATIENCE (or the deadline) has passed with all of them busy."""
+        `size`, or None once PATIENCE (or the deadline) has passed with all of them busy or
+        the new one not yet ready."""
         reserved = self._reserve(min(deadline, time.monotonic() + PATIENCE))
         if isinstance(reserved, _Worker) or reserved is None:
             return reserved
-        worker = None
+        forked = self._forker.submit(self._fork, reserved)
         try:
-            worker = self._forker.call(self._fork, reserved)
-        finally:
-            if worker is None:            # hung at the fork, or the fork itself failed
-                self._release_slot()
+            worker = forked.result(timeout=max(0.0, min(PATIENCE, deadline - time.monotonic())))
+        except concurrent.futures.TimeoutError:
+            # Forks queue on one thread, and a new worker can be slow to get ready: this query
+            # takes a fresh fork instead, and the worker joins the pool once it is ready.
+            forked.add_done_callback(self._adopt)
+            return None
+        except BaseException:
+            self._release_slot()                       # the fork itself failed
+            raise
+        if worker is None:                             # hung at the fork
+            self._release_slot()
         return worker
+
+    def _adopt(self, forked: Future) -> None:
+        worker = None if forked.cancelled() or forked.exception() else forked.result()
+        if worker is None:
+            self._release_slot()
+        else:
+            self._give_back(worker)
 
     def _reserve(self, until: float) -> "_Worker | int | None":
         """An idle worker, or the generation of a slot reserved for a new one, or None."""
@@ -227,10 +244,10 @@ class _Forker:
         self._thread = threading.Thread(target=self._serve, name="policykg-query-forker", daemon=True)
         self._thread.start()
 
-    def call(self, fn, *args):
+    def submit(self, fn, *args) -> Future:
         done: Future = Future()
         self._jobs.put((fn, args, done))
-        return done.result()
+        return done
 
     def stop(self) -> None:
         self._jobs.put(None)

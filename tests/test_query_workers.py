@@ -183,7 +183,16 @@ def test_a_child_slow_to_start_on_busy_cores_is_not_taken_for_a_hung_one(tmp_pat
 
     monkeypatch.setattr(module, "let_go_of_inherited", busy_first)
     store = served_store(tmp_path, workers=workers)
+    start = time.monotonic()
     assert subjects(store.query(ALL, timeout=60)) == [iri("a")]
+    if workers:
+        # the query did not wait for the new worker (a fresh fork answered), and the worker,
+        # not taken for a hung one, joins the pool once ready
+        assert time.monotonic() - start < 2.5
+        deadline = time.monotonic() + 15
+        while not store._workers._idle and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert store._workers._idle
     store.close()
 
 
