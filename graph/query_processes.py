@@ -15,11 +15,20 @@ import signal
 import stat
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from policykg.graph.store import QueryError, QueryOutcome, QueryTimeout
 
 _FORK = multiprocessing.get_context("fork")
+
+
+class QueryJob(NamedTuple):
+    """One query for a child: `evaluate(store, sparql, options, max_rows)`, then `render` of
+    the outcome when there is one (graph/store.Store.query)."""
+    sparql: str
+    options: dict
+    max_rows: int | None
+    render: Callable | None = None
 
 
 # A forked child can hang inside Oxigraph, before or after it starts the query: RocksDB's own
@@ -35,9 +44,8 @@ _STALL_SECONDS = 1.0
 _ATTEMPTS = 4
 
 
-def evaluate_in_child(evaluate: Callable, store, job: tuple, timeout: float, lock) -> QueryOutcome:
-    """`evaluate(store, sparql, options, max_rows)` for `job` = (sparql, options, max_rows,
-    render) in a forked child, within `timeout` seconds; rendered there by `render` if given."""
+def evaluate_in_child(evaluate: Callable, store, job: QueryJob, timeout: float, lock) -> QueryOutcome:
+    """`job` in a forked child, within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     for attempt in range(_ATTEMPTS):
         answer = _one_child(evaluate, store, job, deadline, lock, retry=attempt < _ATTEMPTS - 1)
@@ -49,7 +57,7 @@ def evaluate_in_child(evaluate: Callable, store, job: tuple, timeout: float, loc
     raise QueryTimeout(f"query ran longer than {timeout:g} s and was stopped")
 
 
-def _one_child(evaluate, store, job: tuple, deadline: float, lock, retry: bool):
+def _one_child(evaluate, store, job: QueryJob, deadline: float, lock, retry: bool):
     """(status, payload), or None when the child hung and may be replaced."""
     receive, send = _FORK.Pipe(duplex=False)
     child = _FORK.Process(target=_child, args=(send, evaluate, store, job), daemon=True)
@@ -116,7 +124,7 @@ def die_with_parent() -> None:
         pass
 
 
-def _child(send, evaluate, store, job: tuple) -> None:
+def _child(send, evaluate, store, job: QueryJob) -> None:
     die_with_parent()
     let_go_of_inherited(keep={send.fileno()})
     send.send(("started", None))
@@ -125,14 +133,15 @@ def _child(send, evaluate, store, job: tuple) -> None:
 
 def let_go_of_inherited(keep: set[int], pipes: bool = False) -> None:
     """Point every socket this fork inherited (the server's clients, its listening socket), and
-    with `pipes` every pipe but standard input and output, at /dev/null. A child holding a copy of a client's connection keeps it open after the server
-    closed it, and the client's next request on it goes unanswered until the child exits (seen
-    with long-lived workers under load: 60 s ReadTimeouts; a one-shot child runs up to the query
-    time limit). The numbers
-    stay taken, so a stale Python object closing its socket later cannot close a store file that
-    reused the number; the store's own files are not sockets and stay open. A long-lived
-    worker (graph/query_workers.py) also lets go of the pipes to the other workers, which a
-    one-shot child cannot do: its parent watches it through a pipe of multiprocessing's."""
+    with `pipes` every pipe but standard input and output, at /dev/null.
+
+    A child holding a copy of a client's connection keeps it open after the server closed it,
+    and the client's next request on it goes unanswered until the child exits (seen with
+    long-lived workers under load: 60 s ReadTimeouts). The numbers stay taken, so a stale
+    Python object closing its socket later cannot close a store file that reused the number;
+    the store's own files are not sockets and stay open. A long-lived worker
+    (graph/query_workers.py) also lets go of the pipes to the other workers, which a one-shot
+    child cannot do: its parent watches it through a pipe of multiprocessing's."""
     try:
         fds = [int(name) for name in os.listdir("/proc/self/fd")]
     except OSError:
@@ -151,13 +160,12 @@ def _inherited_channel(mode: int, fd: int, pipes: bool) -> bool:
     return stat.S_ISSOCK(mode) or (pipes and fd > 2 and stat.S_ISFIFO(mode))
 
 
-def outcome_message(evaluate, store, job: tuple) -> tuple:
+def outcome_message(evaluate, store, job: QueryJob) -> tuple:
     """("ok", outcome or what `render` made of it) or ("error", QueryError): what a child
     sends its parent."""
-    sparql, options, max_rows, render = job
     try:
-        outcome = evaluate(store, sparql, options, max_rows)
-        return "ok", render(outcome) if render else outcome
+        outcome = evaluate(store, job.sparql, job.options, job.max_rows)
+        return "ok", job.render(outcome) if job.render else outcome
     except QueryError as err:
         return "error", err
     except Exception as err:  # noqa: BLE001 - the parent must always get an answer

@@ -26,7 +26,7 @@ from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import Callable
 
-from policykg.graph.query_processes import (await_message, die_with_parent, evaluate_in_child,
+from policykg.graph.query_processes import (QueryJob, await_message, die_with_parent, evaluate_in_child,
                                            let_go_of_inherited, outcome_message)
 from policykg.graph.store import QueryError, QueryOutcome, QueryTimeout
 
@@ -60,8 +60,8 @@ class QueryWorkers:
         self._closed = False
 
     # --- what the store calls --------------------------------------------------------------
-    def evaluate(self, job: tuple, timeout: float) -> QueryOutcome:
-        """`job` = (sparql, options, max_rows, render), as for query_processes.evaluate_in_child."""
+    def evaluate(self, job: QueryJob, timeout: float) -> QueryOutcome:
+        """`job` in a worker (or, all of them busy, a fresh fork), within `timeout` seconds."""
         deadline = time.monotonic() + timeout
         for _ in range(_ATTEMPTS):
             worker = self._take(deadline)

@@ -8,7 +8,7 @@ from typing import Iterable, Mapping, Sequence
 
 import pyoxigraph
 
-from policykg.graph.query_processes import evaluate_in_child
+from policykg.graph.query_processes import QueryJob, evaluate_in_child
 from policykg.graph.query_workers import QueryWorkers
 from policykg.graph.store import QueryError, QueryOutcome, StoreUnavailable, outcome_from_results
 from policykg.graph.sparql_text import variable_name, with_values
@@ -63,10 +63,10 @@ class EmbeddedStore:
               default_graph: Sequence[str] | None = None,
               named_graphs: Sequence[str] | None = None,
               timeout: float | None = None, max_rows: int | None = None, render=None) -> QueryOutcome:
-        job = (sparql, _query_options(bindings, default_graph, named_graphs), max_rows, render)
+        job = QueryJob(sparql, _query_options(bindings, default_graph, named_graphs), max_rows, render)
         if timeout is None:
             with self._lock:
-                outcome = _evaluate(self._store, *job[:3])
+                outcome = _evaluate(self._store, job.sparql, job.options, job.max_rows)
             return render(outcome) if render else outcome
         if self._workers is not None:
             return self._workers.evaluate(job, timeout)
