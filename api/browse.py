@@ -15,7 +15,7 @@ from typing import Literal as Lang
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from policykg.api.reader import Browser, pick, unprocessable, zh
+from policykg.api.reader import Browser, pick, unprocessable
 from policykg.api.search_index import SearchIndex
 from policykg.api.sparql import Limits
 from policykg.api.texts import TextSource

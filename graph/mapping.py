@@ -17,7 +17,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from policykg.graph import english, iris
 from policykg.graph.derived import derived_triples
-from policykg.graph.namespaces import BASE, dct, eli, oa, org, pkg, prov, rdf, rdfs, skos, time, xsd
+from policykg.graph.namespaces import BASE, dct, eli, oa, pkg, prov, rdf, rdfs, time, xsd
 from policykg.graph.metrics import metric_key
 from policykg.graph.units import UnitResolver
 from policykg.ingest.models import Deadline, Document, Provision, Target, UnitMention

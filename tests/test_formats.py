@@ -14,7 +14,7 @@ import pytest
 
 from conftest import CORPUS, GOLD, ROOT
 from policykg.cli import main
-from policykg.errors import DecodeError, UserError
+from policykg.errors import UserError
 from policykg.ingest.evaluate import ROLES, score_document
 from policykg.ingest.formats import locate, read_document, sniff
 from policykg.ingest.pipeline import extract_file
@@ -331,7 +331,7 @@ def test_fixture_script_reproduces_the_committed_fixtures(tmp_path):
 
 def test_word_number_formats_and_restarts():
     from lxml import etree
-    from policykg.ingest.formats.numbering import W, Numbering, format_number
+    from policykg.ingest.formats.numbering import Numbering, format_number
     assert [format_number(n, "chineseCounting") for n in (1, 10, 11, 20, 35)] == ["一", "十", "十一", "二十", "三十五"]
     assert [format_number(n, "chineseCountingThousand") for n in (10, 101, 110, 1234)] == ["十", "一百〇一", "一百一十", "一千二百三十四"]
     assert format_number(3, "ideographTraditional") == "丙" and format_number(2, "decimalEnclosedCircle") == "②"

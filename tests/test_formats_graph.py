@@ -1,6 +1,5 @@
 """Issue 8's promise: the corpus in DOCX, HTML, PDF (and GB18030) ingests in one command, and
 the graph answers every named question exactly as after ingesting the .txt files."""
-from pathlib import Path
 
 import pytest
 

@@ -37,7 +37,6 @@ def test_gold_files_still_validate():
 
 
 def test_document_metadata_matches_gold(corpus_documents):
-    from conftest import CORPUS
     manifest_names = {d.meta.sha256: d for d in corpus_documents.values()}
     import hashlib
     for path in sorted(GOLD.glob("*.json")):

@@ -1,8 +1,6 @@
 """Mapping Documents to triples: IRIs, units per city, exact values, implied issuers, SHACL."""
-from decimal import Decimal
 
 import pyoxigraph as ox
-import pytest
 import rdflib
 
 from policykg.graph.mapping import document_graph_iri, document_to_triples

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from conftest import CORPUS
 from policykg.graph import shacl
 from policykg.graph.mapping import document_to_triples
-from policykg.graph.namespaces import OA, PKG, RDF, RDFS, SKOS, XSD
+from policykg.graph.namespaces import OA, PKG, RDFS, SKOS, XSD
 from policykg.graph.shacl_shapes import UnsupportedShape, _Compiler, _Index
 from policykg.graph.validate import validate_reference
 from policykg.ingest.pipeline import extract_file
