@@ -87,12 +87,14 @@ def test_a_query_past_its_deadline_is_stopped_and_the_next_is_answered(tmp_path,
     store.close()
 
 
-def test_a_worker_deadlocked_in_its_first_query_is_replaced(tmp_path, monkeypatch):
-    """As a one-shot child can (tests/test_store.py), a new worker can inherit a RocksDB mutex
-    held at the fork and sleep on it for ever; the query is answered by the next worker."""
-    marker, real = tmp_path / "first-worker-hung", store_embedded._evaluate
+@pytest.mark.parametrize("workers", [0, 1], ids=["fresh-fork", "warm-worker"])
+def test_a_child_deadlocked_in_its_first_query_is_replaced(tmp_path, monkeypatch, workers):
+    """A forked child can inherit a RocksDB mutex held by a background thread at the fork and
+    sleep on it for ever; the first child here does exactly that (a lock taken twice), the next
+    one answers. Without the stall check the query would wait out its whole time limit (503)."""
+    marker, real = tmp_path / "first-child-hung", store_embedded._evaluate
 
-    def first_worker_deadlocks(*args):
+    def first_child_deadlocks(*args):
         if not marker.exists():
             marker.touch()
             lock = threading.Lock()
@@ -100,8 +102,8 @@ def test_a_worker_deadlocked_in_its_first_query_is_replaced(tmp_path, monkeypatc
             lock.acquire()
         return real(*args)
 
-    monkeypatch.setattr(store_embedded, "_evaluate", first_worker_deadlocks)
-    store = served_store(tmp_path, workers=1)
+    monkeypatch.setattr(store_embedded, "_evaluate", first_child_deadlocks)
+    store = served_store(tmp_path, workers=workers)
     start = time.monotonic()
     assert subjects(store.query(ALL, timeout=60)) == [iri("a")]
     assert marker.exists() and time.monotonic() - start < 20

@@ -273,30 +273,6 @@ def test_cli_server_kind_flag(virtuoso_endpoint, capsys):
     assert "--server-kind goes with --endpoint" in capsys.readouterr().err
 
 
-def test_a_query_child_deadlocked_inside_the_store_is_replaced(tmp_path, monkeypatch):
-    """A forked query child can inherit a RocksDB mutex held by a background thread and sleep
-    on it forever; the first child here does exactly that (a lock taken twice), the next one
-    answers. Without the stall check the query would wait out its whole time limit and 503."""
-    from policykg.graph import store_embedded
-    marker, real = tmp_path / "first-child-hung", store_embedded._evaluate
-
-    def first_child_deadlocks(*args):
-        if not marker.exists():
-            marker.touch()
-            import threading
-            lock = threading.Lock()
-            lock.acquire()
-            lock.acquire()                       # asleep, no CPU: what a deadlocked child looks like
-        return real(*args)
-
-    monkeypatch.setattr(store_embedded, "_evaluate", first_child_deadlocks)
-    store = open_store(str(tmp_path / "store"))
-    store.replace_graph(G1, [t("a", ZH)])
-    out = store.query("SELECT ?s WHERE { ?s ?p ?o }", timeout=60)
-    assert marker.exists() and [r["s"] for r in out.rows] == [iri("a")]
-    store.close()
-
-
 def test_a_query_child_does_not_hold_the_servers_sockets(tmp_path, monkeypatch):
     """A forked query child gets copies of every open socket (a server's client connections); a
     connection the server closes must close at once, not when a slow query's child exits."""
