@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from policykg.api.sparql import Limits
 from policykg.api.texts import TextSource
-from policykg.graph.namespaces import PKG, XSD, prefix_block
+from policykg.graph.namespaces import PKG, XSD, template_text
 from policykg.graph.sparql_text import render_term
 from policykg.graph.store import QueryError
 
@@ -22,7 +22,7 @@ NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "lo
 
 
 def template(name: str) -> str:
-    return prefix_block() + (TEMPLATES / f"{name}.rq").read_text(encoding="utf-8")
+    return template_text(TEMPLATES, name)
 
 
 _OPTIONAL_LINE = re.compile(r"^(\s*)#\?([\w|]+) (.*)$", re.M)

@@ -5,6 +5,8 @@ via `prefix_block`) derives from it. Template of resource IRIs: see graph/iris.p
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph
 
 BASE = "https://policykg.org/"
@@ -58,3 +60,8 @@ pkg, eli, org, time, prov, oa, skos, dct, rdf, rdfs, xsd = (
 def prefix_block() -> str:
     """PREFIX lines for queries, so .rq files need not repeat (or drift from) the base."""
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+
+def template_text(folder: Path, name: str) -> str:
+    """An internal query template (graph/templates, api/templates: `name`.rq) with the PREFIX lines."""
+    return prefix_block() + (folder / f"{name}.rq").read_text(encoding="utf-8")

@@ -32,7 +32,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Triple
 
 from policykg.errors import UserError
-from policykg.graph.namespaces import TALLIES_GRAPH, pkg, prefix_block, rdf, xsd
+from policykg.graph.namespaces import TALLIES_GRAPH, pkg, prefix_block, rdf, template_text, xsd
 from policykg.graph.store import Store
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def require_current(store: Store) -> None:
 
 def _rows(store: Store, name: str) -> list[dict]:
     # no time limit: the recount runs in the writer's process, like the writes it follows
-    return store.query(prefix_block() + (TEMPLATES / f"{name}.rq").read_text(encoding="utf-8")).rows
+    return store.query(template_text(TEMPLATES, name)).rows
 
 
 def _rank_key(row: dict) -> tuple:
