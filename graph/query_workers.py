@@ -17,6 +17,7 @@ Workers are forked by one long-lived thread: the kernel's parent-death signal
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import os
 import queue
 import signal
@@ -30,6 +31,7 @@ from policykg.graph.query_processes import (QueryJob, await_message, die_with_pa
                                            let_go_of_inherited, outcome_message)
 from policykg.graph.store import QueryError, QueryOutcome, QueryTimeout
 
+log = logging.getLogger(__name__)
 # How long a query waits for a busy worker, or a new one to be ready, before taking a fresh
 # fork of its own.
 PATIENCE = 0.5
@@ -115,9 +117,10 @@ class QueryWorkers:
             # takes a fresh fork instead, and the worker joins the pool once it is ready.
             forked.add_done_callback(self._adopt)
             return None
-        except BaseException:
-            self._release_slot()                       # the fork itself failed
-            raise
+        except OSError as err:                         # the fork itself failed (no memory, no pids)
+            log.warning("query worker not forked (%s); the query forks for itself", err)
+            self._release_slot()
+            return None
         if worker is None:                             # hung at the fork
             self._release_slot()
         return worker
