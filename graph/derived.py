@@ -32,8 +32,14 @@ them at the end. What is written (ontology/policykg.ttl has the labels):
   characters, and "{city IRI} metric {unit}<TAB>{metric key}" for each target of the task's
   provision. Two tasks sharing a match key have targets on one metric in one unit, or headings
   where one begins or ends with the other when the shared part is one's whole key.
-- per document, `pkg:provisionCount`, `pkg:taskCount`, `pkg:targetCount`, `pkg:deadlineCount`
-  and `pkg:tripleCount` (the graph's triples, these included): what `stats` sums.
+- `pkg:taskOrdinal` and `pkg:dutyOrdinal` (xsd:integer, from 0) on every Task and
+  DutyAssignment: its place among the document's tasks / assignments in sort-key order. With
+  each document's count of tasks / assignments before it (the tallies graph, graph/tallies.py),
+  a page of 100 tasks at offset 200,000 is read from the one or two documents it spans instead
+  of sorting every task of the corpus.
+- per document, `pkg:provisionCount`, `pkg:taskCount`, `pkg:dutyCount` (assignments),
+  `pkg:targetCount`, `pkg:deadlineCount` and `pkg:tripleCount` (the graph's triples, these
+  included): what `stats` sums and the tallies' page offsets add up.
 - per bearer of a task of the document, in the document's graph, the numbers of distinct tasks
   of this document it bears as a stated duty (`pkg:dutiesInDocument`), stated lead
   (`pkg:leadsInDocument`), stated responsible unit (`pkg:sharedInDocument`) and implied lead
@@ -131,6 +137,7 @@ def derived_triples(triples: Iterable[Triple]) -> list[Triple]:
         for target in sorted(targets_of.get(provision, ()), key=lambda n: n.value):
             if (unit := unit_of.get(target)) is not None and (mkey := metric_key.get(target)) is not None:
                 out.append(Triple(task, pkg.taskMatchKey, Literal(f"{city.value} metric {unit.value}\t{mkey.value}")))
+    out.extend(_ordinals(task_rank, pkg.taskOrdinal))
 
     for provision, target in ((t.subject, t.object) for t in by_predicate.get(pkg.hasTarget, ())):
         rank = order.get(provision, 0) * ORDER_STEP + _item_number(target)
@@ -144,10 +151,11 @@ def derived_triples(triples: Iterable[Triple]) -> list[Triple]:
 
     task_of, role, basis, position, bearer = (values(p) for p in (pkg.task, pkg.role, pkg.basis, pkg.position, pkg.bearer))
     tallies: dict[NamedNode, dict[str, set]] = {}
+    duty_rank = {}
     for a in sorted(set(typed.get(pkg.DutyAssignment, ())), key=lambda n: n.value):
         task = task_of.get(a)
-        rank = (task_rank.get(task, 0) + ROLE_RANK.get(role.get(a), 0) + BASIS_RANK.get(basis.get(a), 0)
-                + (min(int(position[a].value), 2499) if a in position else 0))
+        rank = duty_rank[a] = (task_rank.get(task, 0) + ROLE_RANK.get(role.get(a), 0) + BASIS_RANK.get(basis.get(a), 0)
+                               + (min(int(position[a].value), 2499) if a in position else 0))
         out.append(Triple(a, pkg.dutySortKey, _sort_key(doc_key, rank)))
         unit = bearer.get(a)
         if unit is None or task is None:
@@ -163,11 +171,13 @@ def derived_triples(triples: Iterable[Triple]) -> list[Triple]:
         for prop, kind in ((pkg.dutiesInDocument, "duty"), (pkg.leadsInDocument, "lead"),
                            (pkg.sharedInDocument, "shared"), (pkg.impliedLeadsInDocument, "implied")):
             out.append(Triple(unit, prop, _integer(len(tallies[unit][kind]))))
+    out.extend(_ordinals(duty_rank, pkg.dutyOrdinal))
     out.extend(_task_topics(by_predicate, task_of, bearer))
 
     for prop, cls in ((pkg.provisionCount, pkg.Provision), (pkg.taskCount, pkg.Task),
                       (pkg.targetCount, pkg.Target), (pkg.deadlineCount, pkg.Deadline)):
         out.append(Triple(document, prop, _integer(len(set(typed.get(cls, ()))))))
+    out.append(Triple(document, pkg.dutyCount, _integer(len(duty_rank))))
     out.append(Triple(document, pkg.tripleCount, _integer(count + len(out) + 1)))
     return out
 
@@ -188,6 +198,12 @@ def _task_topics(by_predicate: dict, task_of: dict, bearer: dict) -> list[Triple
     return [Triple(unit, pkg.taskTopicInDocument, topic)
             for unit in sorted(unit_topics, key=lambda n: n.value)
             for topic in sorted(unit_topics[unit], key=lambda n: n.value)]
+
+
+def _ordinals(rank: dict, prop: NamedNode) -> list[Triple]:
+    """0, 1, 2 … in the order of the rank (the sort key's fraction), ties by IRI."""
+    ordered = sorted(rank, key=lambda node: (rank[node], node.value))
+    return [Triple(node, prop, _integer(n)) for n, node in enumerate(ordered)]
 
 
 def _item_number(node: NamedNode) -> int:

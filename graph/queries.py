@@ -15,8 +15,10 @@ runs as written (the page's editor and any SPARQL client show and run the same q
 parameter with no such block is joined at the top of the WHERE group (Store.query bindings).
 The page parameters `limit` and `offset` (integer) replace the numbers of the query's
 `LIMIT n OFFSET m` clause (the numbers written are the defaults; a LIMIT without OFFSET is left
-alone: a hint to the planner). A query that returns every row unless asked for a page
-(all_duties, the export table) writes `LIMIT 10000 OFFSET 0` (UNPAGED): Oxigraph 0.5's planner
+alone: a hint to the planner), or, in a query that computes its page from the corpus tallies
+(leads_by_city, all_duties), fill its `VALUES (… ?limit ?offset)` block like any parameter,
+the defaults then being written as `COALESCE(?limit, 100)`. A query that returns every row unless asked for a page
+(all_duties, the export table) writes `LIMIT 10000 OFFSET 0` or `COALESCE(?limit, 10000)` (UNPAGED): Oxigraph 0.5's planner
 reads a subquery's LIMIT as its size and starts from a subquery it believes small (without a
 LIMIT the same export ran 6-8x slower at 1,000 documents), and Virtuoso sorts at most 10,000
 rows for a LIMIT. An unpaged answer that reaches that limit is refused (UserError: page it),
@@ -37,7 +39,7 @@ from policykg.errors import UserError
 from policykg.graph.namespaces import TALLIES_GRAPH, XSD, prefix_block
 from policykg.graph.sparql_text import render_term
 from policykg.graph.store import QueryOutcome, Store
-from policykg.graph.tallies import require_current
+from policykg.graph.tallies import TEMPLATES, StaleTallies, require_current
 
 _PARAM = re.compile(r"#\s*param:\s*(\w+)\s+(\w+)(\s+optional)?\s*(?:--\s*(.*))?$")
 _TITLE = re.compile(r"#\s*title@(en|zh):\s*(.*)$")
@@ -48,7 +50,8 @@ _QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\
 PAGE_PARAMS = {"limit": "LIMIT", "offset": "OFFSET"}
 MAX_LIMIT = 10_000
 UNPAGED = MAX_LIMIT       # the `LIMIT` of a default page that means every row
-_UNPAGED_PAGE = re.compile(rf"\bLIMIT\s+{UNPAGED}\s+OFFSET\b", re.I)   # in the query as written
+# in the query as written: a LIMIT clause, or a page size the query computes (COALESCE(?limit, …))
+_UNPAGED_PAGE = re.compile(rf"\bLIMIT\s+{UNPAGED}\s+OFFSET\b|\bCOALESCE\s*\(\s*\?limit\s*,\s*{UNPAGED}\s*\)", re.I)
 
 
 @dataclass
@@ -164,6 +167,21 @@ def _set_page(sparql: str, keyword: str, number: int) -> str:
     return _PAGE.sub(put, sparql)
 
 
+def _current_plan(store: Store, query: NamedQuery) -> NamedQuery:
+    """The query itself while the corpus tallies are current. Stale, a query that only pages on
+    them has a plan that sorts instead (graph/templates/sorted_NAME.rq: same rows, slower at
+    scale), so it is answered while an ingest runs; one that reads totals is refused
+    (StaleTallies names the command that mends it), never answered from stale totals."""
+    try:
+        require_current(store)
+        return query
+    except StaleTallies:
+        plan = TEMPLATES / f"sorted_{query.name}.rq"
+        if not plan.is_file():
+            raise
+        return parse_query(query.name, plan.read_text("utf-8"))
+
+
 def _in_comment(text: str, at: int) -> bool:
     line = text[text.rfind("\n", 0, at) + 1:at]
     return "#" in _QUOTED.sub("", line)
@@ -179,9 +197,9 @@ def _page_number(name: str, term: pyoxigraph.Term) -> int:
 
 def run_named(store: Store, name: str, params: dict[str, str] | None = None, **options) -> QueryOutcome:
     query = load_query(name)
-    sparql, bindings = prepare(query, params or {})
     if TALLIES_GRAPH in query.sparql:
-        require_current(store)          # never totals from a store written since they were counted
+        query = _current_plan(store, query)
+    sparql, bindings = prepare(query, params or {})
     outcome = store.query(sparql, bindings=bindings, **options)
     unpaged = "limit" not in (params or {}) and _UNPAGED_PAGE.search(query.sparql)
     if unpaged and len(outcome.rows) >= UNPAGED:

@@ -9,7 +9,13 @@ What the graph holds (ontology/policykg.ttl, "Corpus tallies"):
   pkg:impliedLeadTotal, pkg:documentsNaming), its city (pkg:rankedInCity), one document that
   names it (pkg:namedIn: its labels are read there), and `pkg:dutyRank`, its place in the order
   units_by_duties lists them (so a page is a sort of integers);
-- each city's names (pkg:cityName: a question finds the city by name inside the graph).
+- each city's names (pkg:cityName: a question finds the city by name inside the graph);
+- the offsets of the pages of tasks and of duty assignments (`leads_by_city`, `all_duties`):
+  on each city, the tasks listed before its first one in the corpus (`pkg:tasksBefore`) and
+  through its last one (`pkg:tasksThrough`); on each document the same within its city; and
+  `pkg:dutiesBefore` / `pkg:dutiesThrough` alike. Lists go by city name, then document key
+  (the questions' ORDER BY), so with each task's `pkg:taskOrdinal` in its document a page is
+  read from the one or two documents it spans, at any offset, instead of sorting every task.
 Only properties of its own: the graph is part of the union default graph, and a copy of a
 label or a type there would be one more row in every question over the documents.
 
@@ -70,6 +76,7 @@ def recount(store: Store) -> Recount:
     triples = [Triple(CORPUS, rdf.type, pkg.CorpusTallies)]
     triples += [Triple(CORPUS, prop, _integer(_number(corpus.get(name)))) for name, prop in _TOTALS]
     triples += [Triple(row["city"], pkg.cityName, row["label"]) for row in cities]
+    triples += page_offsets(_rows(store, "tally_documents"))
     for rank, row in enumerate(sorted(units, key=_rank_key), 1):
         unit = row["unit"]
         triples += [Triple(unit, prop, _integer(_number(row[name]))) for name, prop in _UNIT_TOTALS]
@@ -77,6 +84,32 @@ def recount(store: Store) -> Recount:
                     Triple(unit, pkg.namedIn, row["doc"])]
     store.replace_graph(TALLIES_GRAPH, list(dict.fromkeys(triples)))
     return Recount(len(units), len({row["city"] for row in cities}), _number(corpus.get("documents")))
+
+
+def page_offsets(documents: list[dict]) -> list[Triple]:
+    """The before/through counts of tasks and duties on every city (in the corpus) and every
+    document (in its city), listed by city name, then document key; ties by IRI."""
+    for row in documents:
+        if row.get("duties") is None:
+            raise UserError(f"{row['doc'].value}: ingested by an older policykg (no pkg:dutyCount); "
+                            "ingest its file again, then run `policykg tally`")
+    ordered = sorted({row["doc"]: row for row in documents}.values(), key=lambda r: (r["city_zh"].value, r["city"].value, int(r["key"].value), r["doc"].value))
+    out: list[Triple] = []
+    for count, before_prop, through_prop in (("tasks", pkg.tasksBefore, pkg.tasksThrough),
+                                             ("duties", pkg.dutiesBefore, pkg.dutiesThrough)):
+        in_corpus, in_city, city = 0, 0, None
+        for row in ordered:
+            if row["city"] != city:
+                if city is not None:
+                    out.append(Triple(city, through_prop, _integer(in_corpus)))
+                city, in_city = row["city"], 0
+                out.append(Triple(city, before_prop, _integer(in_corpus)))
+            n = _number(row[count])
+            out += [Triple(row["doc"], before_prop, _integer(in_city)), Triple(row["doc"], through_prop, _integer(in_city + n))]
+            in_city, in_corpus = in_city + n, in_corpus + n
+        if city is not None:
+            out.append(Triple(city, through_prop, _integer(in_corpus)))
+    return out
 
 
 def recount_after_write(store: Store) -> None:

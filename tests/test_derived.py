@@ -39,7 +39,7 @@ def test_derived_triples_come_with_the_mapping_and_are_a_function_of_it():
 DERIVED = {"documentKey", "taskSortKey", "dutySortKey", "targetSortKey", "headingKey", "taskMatchKey",
            "cityMetricKey", "metricKeyPart", "provisionCount", "taskCount", "targetCount", "deadlineCount",
            "tripleCount", "dutiesInDocument", "leadsInDocument", "sharedInDocument", "impliedLeadsInDocument",
-           "deadlineSortKey", "taskTopicInDocument"}
+           "deadlineSortKey", "taskTopicInDocument", "taskOrdinal", "dutyOrdinal", "dutyCount"}
 
 
 def test_sort_keys_follow_reading_order_and_roles():
@@ -52,6 +52,16 @@ def test_sort_keys_follow_reading_order_and_roles():
     key = document_key(document_graph_iri(doc()))
     assert all(int(Decimal(v)) == key for v in (*tasks.values(), *duties.values()))
     assert str(key).startswith("2023")                               # year of the IRI first
+
+
+def test_ordinals_number_tasks_and_assignments_in_sort_key_order_and_the_count_matches():
+    triples = document_to_triples(doc())
+    for ordinal, sort_key in (("taskOrdinal", "taskSortKey"), ("dutyOrdinal", "dutySortKey")):
+        numbers, keys = values(triples, ordinal), values(triples, sort_key)
+        assert set(numbers) == set(keys)
+        by_key = sorted(keys, key=lambda node: Decimal(keys[node]))
+        assert [int(numbers[node]) for node in by_key] == list(range(len(by_key)))
+    assert set(values(triples, "dutyCount").values()) == {str(len(values(triples, "dutyOrdinal")))} == {"5"}
 
 
 def test_heading_and_metric_keys_carry_the_city_and_their_parts():

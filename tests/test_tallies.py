@@ -75,7 +75,7 @@ def test_stale_tallies_are_refused_until_recounted(store):
         run_named(store, "units_by_duties")
     with pytest.raises(StaleTallies):
         run_named(store, "stats")
-    run_named(store, "leads_by_city", {"city": "巴中市"})        # questions not reading tallies go on
+    run_named(store, "leads_by_city", {"city": "巴中市"})        # questions only paging on them go on (sorting)
     recount(store)
     assert run_named(store, "stats").rows
 

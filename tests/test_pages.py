@@ -1,0 +1,106 @@
+"""Pages of tasks and duty assignments counted from the corpus tallies (leads_by_city,
+all_duties): each city's and document's place in the listing (graph/tallies.py) plus each
+task's ordinal in its document (graph/derived.py) cut the same pages as sorting every row did
+(graph/templates/sorted_*.rq, the plan a store with stale tallies is answered by)."""
+import sys
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, NamedNode
+
+from conftest import CORPUS
+from policykg.errors import UserError
+from policykg.graph.load import ingest
+from policykg.graph.namespaces import TALLIES_GRAPH, pkg, xsd
+from policykg.graph.queries import TEMPLATES, load_query, parse_query, prepare, run_named
+from policykg.graph.store import open_store
+from policykg.graph.tallies import mark_stale, page_offsets, recount
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from generate import generate  # noqa: E402
+
+PAGED = ("leads_by_city", "all_duties")
+PAGES = [{}, {"limit": "1"}, {"limit": "7", "offset": "5"}, {"limit": "40", "offset": "190"},
+         {"limit": "300", "offset": "1"}, {"offset": "100000"}]
+CITIES = ["", "巴中市", "Chongqing Municipality", "甲州市", "乙州市", "无此市"]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """The bundled corpus and eight synthetic documents of four cities: several documents a city."""
+    synthetic = generate(tmp_path_factory.mktemp("synthetic"), 8, seed=11, chars=2500)
+    store = open_store()
+    assert not ingest(store, sorted(CORPUS.glob("*.txt")) + synthetic, shacl=False).failed
+    yield store
+    store.close()
+
+
+def answer(store, query, params) -> list[tuple]:
+    sparql, bindings = prepare(query, params)
+    return [tuple(sorted((k, v.value) for k, v in row.items())) for row in store.query(sparql, bindings=bindings).rows]
+
+
+def sorted_plan(name):
+    return parse_query(name, (TEMPLATES / f"sorted_{name}.rq").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("name", PAGED)
+@pytest.mark.parametrize("city", CITIES)
+def test_counted_pages_are_the_sorted_pages(store, name, city):
+    city_param = {"city": city} if city else {}
+    seen = 0
+    for page in PAGES:
+        params = {**page, **city_param}
+        expected = answer(store, sorted_plan(name), params)
+        assert answer(store, load_query(name), params) == expected, params
+        seen += len(expected)
+    assert (seen > 0) == (city != "无此市")
+
+
+def test_pages_tile_the_listing_without_gaps_or_overlaps(store):
+    whole = run_named(store, "all_duties", {"city": "甲州市"}).rows
+    pages = [row for offset in range(0, len(whole) + 13, 13)
+             for row in run_named(store, "all_duties", {"city": "甲州市", "limit": "13", "offset": str(offset)}).rows]
+    assert len(whole) > 26 and pages == whole
+
+
+def test_stale_tallies_page_by_sorting_and_give_the_same_rows(store):
+    params = {"limit": "9", "offset": "20"}
+    current = {name: run_named(store, name, params).rows for name in PAGED}
+    mark_stale(store)
+    try:
+        assert {name: run_named(store, name, params).rows for name in PAGED} == current
+    finally:
+        recount(store)
+
+
+def row(doc, city, city_zh, key, tasks, duties):
+    return {"doc": NamedNode(f"http://example.org/{doc}"), "city": NamedNode(f"http://example.org/{city}"),
+            "city_zh": Literal(city_zh), "key": Literal(str(key), datatype=xsd.integer),
+            "tasks": Literal(str(tasks), datatype=xsd.integer),
+            "duties": None if duties is None else Literal(str(duties), datatype=xsd.integer)}
+
+
+def numbers(triples, prop) -> dict:
+    return {t.subject.value.rsplit("/", 1)[-1]: int(t.object.value) for t in triples if t.predicate == prop}
+
+
+def test_offsets_go_by_city_name_then_document_key():
+    rows = [row("d3", "b", "乙市", 5, 4, 9), row("d1", "a", "甲市", 9, 2, 3), row("d2", "a", "甲市", 1, 3, 1),
+            row("d4", "b", "乙市", 2, 0, 0)]
+    triples = page_offsets(rows)
+    # 乙市 (U+4E59) sorts before 甲市 (U+7532); in a city, documents by key: d4 before d3, d2 before d1
+    assert numbers(triples, pkg.tasksBefore) == {"b": 0, "d4": 0, "d3": 0, "a": 4, "d2": 0, "d1": 3}
+    assert numbers(triples, pkg.tasksThrough) == {"b": 4, "d4": 0, "d3": 4, "a": 9, "d2": 3, "d1": 5}
+    assert numbers(triples, pkg.dutiesBefore) == {"b": 0, "d4": 0, "d3": 0, "a": 9, "d2": 0, "d1": 1}
+    assert numbers(triples, pkg.dutiesThrough) == {"b": 9, "d4": 0, "d3": 9, "a": 13, "d2": 1, "d1": 4}
+
+
+def test_a_document_ingested_without_its_ordinals_is_named_in_the_refusal():
+    with pytest.raises(UserError, match="d9: ingested by an older policykg.*ingest its file again"):
+        page_offsets([row("d9", "a", "甲市", 1, 2, None)])
+
+
+def test_the_offsets_live_in_the_tallies_graph(store):
+    props = {t.predicate for t in store.get_graph(TALLIES_GRAPH)}
+    assert {pkg.tasksBefore, pkg.tasksThrough, pkg.dutiesBefore, pkg.dutiesThrough} <= props
