@@ -8,7 +8,9 @@ reason printed, above --rdflib-max-triples (it holds everything in Python object
 runs with its default page (limit/offset): first every named query with the parameters of
 PARAMS, then the variants of EXTRA (one city where the question is corpus-wide, one page of the
 export table). A query whose first run takes longer than --limit seconds is stopped and
-reported as such.
+reported as such. With --untallied, each question that has a plan for stale tallies
+(graph/templates/untallied_NAME.rq: sorting or grouping every row, as before the tallies kept
+its pages and sums) also runs that plan, on the same parameters, in a row of its own.
 """
 from __future__ import annotations
 
@@ -30,12 +32,25 @@ EXTRA = [
     ("leads_by_city", {}), ("unit_duties", {"name": "市财政局"}), ("due_by_date", {"date": "2025-12-31", **CITY}),
     ("target_conflicts", CITY), ("same_task_different_leads", CITY), ("units_by_duties", CITY),
     ("duties_in_force", {"date": "2024-06-30", **CITY}), ("all_duties", {**CITY, "limit": "100"}),
+    # deep pages: counted from the tallies, a page far into the listing costs what the first does
+    ("leads_by_city", {"offset": "150000"}), ("all_duties", {"limit": "100", "offset": "150000"}),
+    ("unit_duties", {"name": "市财政局", "offset": "20000"}),
 ]
 
 
 def cases() -> list[tuple[str, dict]]:
     from policykg.graph.queries import query_names
     return [(name, PARAMS.get(name, {})) for name in query_names()] + EXTRA
+
+
+def plans(name: str, untallied: bool) -> list[tuple[str, object]]:
+    """(label, query): the named query, and with `untallied` its plan for stale tallies."""
+    from policykg.graph.queries import TEMPLATES, load_query, parse_query
+    out = [(name, load_query(name))]
+    plan = TEMPLATES / f"untallied_{name}.rq"
+    if untallied and plan.is_file():
+        out.append((f"{name} (untallied plan)", parse_query(name, plan.read_text("utf-8"))))
+    return out
 
 
 def timings(fn, repeat: int) -> tuple[float, float, int]:
@@ -107,7 +122,7 @@ def rdflib_timings(fn, repeat: int, limit: float):
 
 
 def main() -> None:
-    from policykg.graph.queries import load_query, prepare, run_named
+    from policykg.graph.queries import prepare, run_named
     from policykg.graph.store_embedded import EmbeddedStore
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", type=Path, required=True)
@@ -117,6 +132,7 @@ def main() -> None:
     ap.add_argument("--rdflib-limit", type=float, default=30.0, help="seconds before an rdflib query is stopped")
     ap.add_argument("--limit", type=float, default=120.0, help="seconds before an embedded query is stopped")
     ap.add_argument("--no-header", action="store_true")
+    ap.add_argument("--untallied", action="store_true", help="also time the plans for stale tallies")
     args = ap.parse_args()
     store = EmbeddedStore(str(args.store), read_only=True)
     total = int(run_named(store, "stats").rows[0]["triples"].value)
@@ -124,8 +140,9 @@ def main() -> None:
     if not args.no_header:
         print("| documents | quads | query | parameters | rows | embedded median ms | p95 ms | rdflib median ms | p95 ms | rdflib ÷ embedded |")
         print("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|")
-    for name, params in cases():
-        sparql, bindings = prepare(load_query(name), params)
+    for name, params, query in ((label, params, query) for name, params in cases()
+                                for label, query in plans(name, args.untallied)):
+        sparql, bindings = prepare(query, params)
         shown = " ".join(f"{k}={v}" for k, v in params.items()) or "(none)"
         run = lambda: len(store.query(sparql, bindings=bindings).rows)  # noqa: E731
         first = bounded(run, args.limit)

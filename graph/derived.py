@@ -37,6 +37,12 @@ them at the end. What is written (ontology/policykg.ttl has the labels):
   each document's count of tasks / assignments before it (the tallies graph, graph/tallies.py),
   a page of 100 tasks at offset 200,000 is read from the one or two documents it spans instead
   of sorting every task of the corpus.
+- per bearer, `pkg:bearerOrdinal` on each of its assignments here (its place among them) and
+  `pkg:assignmentsInDocument` (their number): the pages of `unit_duties`, counted the same way.
+- per (bearer, due date) of the document's stated duties, `pkg:dueSummary`, one literal
+  "{date}<TAB>{tasks}<TAB>{lead tasks}<TAB>{provisions}": the tasks whose earliest due date it is
+  (a task is due by D when that one is) and the provisions due on it; what `due_by_date`
+  groups, summed per bearer and date over the corpus at the recount (graph/tallies.py).
 - per document, `pkg:provisionCount`, `pkg:taskCount`, `pkg:dutyCount` (assignments),
   `pkg:targetCount`, `pkg:deadlineCount` and `pkg:tripleCount` (the graph's triples, these
   included): what `stats` sums and the tallies' page offsets add up.
@@ -60,7 +66,7 @@ from urllib.parse import unquote
 
 from pyoxigraph import Literal, NamedNode, Triple
 
-from policykg.graph.namespaces import ELI_BASE, pkg, rdf, xsd
+from policykg.graph.namespaces import ELI_BASE, eli, pkg, rdf, xsd
 
 ROLE_RANK = {pkg.LeadRole: 0, pkg.ResponsibleRole: 5000}
 BASIS_RANK = {pkg.Implied: 0, pkg.Stated: 2500}
@@ -172,6 +178,9 @@ def derived_triples(triples: Iterable[Triple]) -> list[Triple]:
                            (pkg.sharedInDocument, "shared"), (pkg.impliedLeadsInDocument, "implied")):
             out.append(Triple(unit, prop, _integer(len(tallies[unit][kind]))))
     out.extend(_ordinals(duty_rank, pkg.dutyOrdinal))
+    out.extend(_bearer_ordinals(duty_rank, bearer))
+    if city is not None:
+        out.extend(_due_summaries(document, by_predicate, task_of, role, basis, bearer))
     out.extend(_task_topics(by_predicate, task_of, bearer))
 
     for prop, cls in ((pkg.provisionCount, pkg.Provision), (pkg.taskCount, pkg.Task),
@@ -204,6 +213,57 @@ def _ordinals(rank: dict, prop: NamedNode) -> list[Triple]:
     """0, 1, 2 … in the order of the rank (the sort key's fraction), ties by IRI."""
     ordered = sorted(rank, key=lambda node: (rank[node], node.value))
     return [Triple(node, prop, _integer(n)) for n, node in enumerate(ordered)]
+
+
+def _bearer_ordinals(duty_rank: dict, bearer: dict) -> list[Triple]:
+    """Per bearer: each of its assignments' place among its assignments here (pkg:bearerOrdinal),
+    and their number (pkg:assignmentsInDocument): the pages of unit_duties."""
+    by_bearer: dict = {}
+    for a, rank in duty_rank.items():
+        if (unit := bearer.get(a)) is not None:
+            by_bearer.setdefault(unit, {})[a] = rank
+    out: list[Triple] = []
+    for unit in sorted(by_bearer, key=lambda n: n.value):
+        out.append(Triple(unit, pkg.assignmentsInDocument, _integer(len(by_bearer[unit]))))
+        out.extend(_ordinals(by_bearer[unit], pkg.bearerOrdinal))
+    return out
+
+
+def _due_summaries(document, by_predicate: dict, task_of: dict, role: dict, basis: dict,
+                   bearer: dict) -> list[Triple]:
+    """Per (bearer, due date) of the document's stated duties (due_by_date's question, summed
+    over the corpus at the recount): "{date}<TAB>{tasks}<TAB>{lead tasks}<TAB>{provisions}", the
+    tasks and lead tasks whose earliest due date it is, and "{id} {path} ({date})" of each
+    provision due on it, separated by " ; "."""
+    def values(predicate) -> dict:
+        return {t.subject: t.object for t in by_predicate.get(predicate, ())}
+
+    due, path = values(pkg.dueDate), values(pkg.path)
+    doc_id = values(eli.id_local).get(document)
+    set_by = {t.object: t.subject for t in by_predicate.get(pkg.setsTask, ())}
+    deadlines: dict = {}
+    for t in by_predicate.get(pkg.hasDeadline, ()):
+        if t.object in due:
+            deadlines.setdefault(t.subject, set()).add(due[t.object].value)
+    duties: dict = {}                                  # (bearer, task) -> a stated lead among them
+    for a, task in task_of.items():
+        if basis.get(a) == pkg.Stated and (unit := bearer.get(a)) is not None:
+            duties[(unit, task)] = duties.get((unit, task), False) or role.get(a) == pkg.LeadRole
+    summary: dict = {}                                 # (bearer, date) -> [tasks, leads, provisions]
+    for (unit, task), lead in duties.items():
+        provision = set_by.get(task)
+        dates = deadlines.get(provision, set())
+        if not dates:
+            continue
+        first = summary.setdefault((unit, min(dates)), [0, 0, set()])
+        first[0], first[1] = first[0] + 1, first[1] + lead
+        for date in dates:
+            item = summary.setdefault((unit, date), [0, 0, set()])
+            item[2].add(f"{doc_id.value if doc_id else ''} {path[provision].value if provision in path else ''} ({date})")
+    # one literal per (bearer, date): the recount sums 10^5-10^6 of them, and one pattern of
+    # one triple each is read ~10x faster than a node of five properties (benchmarks/README.md)
+    return [Triple(unit, pkg.dueSummary, Literal(f"{date}\t{tasks}\t{leads}\t{' ; '.join(sorted(provisions))}"))
+            for (unit, date), (tasks, leads, provisions) in sorted(summary.items(), key=lambda kv: (kv[0][0].value, kv[0][1]))]
 
 
 def _item_number(node: NamedNode) -> int:

@@ -169,14 +169,14 @@ def _set_page(sparql: str, keyword: str, number: int) -> str:
 
 def _current_plan(store: Store, query: NamedQuery) -> NamedQuery:
     """The query itself while the corpus tallies are current. Stale, a query that only pages on
-    them has a plan that sorts instead (graph/templates/sorted_NAME.rq: same rows, slower at
+    them has a plan that sorts instead (graph/templates/untallied_NAME.rq: same rows, slower at
     scale), so it is answered while an ingest runs; one that reads totals is refused
     (StaleTallies names the command that mends it), never answered from stale totals."""
     try:
         require_current(store)
         return query
     except StaleTallies:
-        plan = TEMPLATES / f"sorted_{query.name}.rq"
+        plan = TEMPLATES / f"untallied_{query.name}.rq"
         if not plan.is_file():
             raise
         return parse_query(query.name, plan.read_text("utf-8"))

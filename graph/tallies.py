@@ -8,14 +8,23 @@ What the graph holds (ontology/policykg.ttl, "Corpus tallies"):
 - per bearer of a task: its duty totals (pkg:dutyTotal, pkg:leadTotal, pkg:sharedTotal,
   pkg:impliedLeadTotal, pkg:documentsNaming), its city (pkg:rankedInCity), one document that
   names it (pkg:namedIn: its labels are read there), and `pkg:dutyRank`, its place in the order
-  units_by_duties lists them (so a page is a sort of integers);
+  units_by_duties lists them (so a page is a sort of integers), and `pkg:listRank`, its place
+  by city name, then IRI (the order unit_duties lists units of one name in);
 - each city's names (pkg:cityName: a question finds the city by name inside the graph);
 - the offsets of the pages of tasks and of duty assignments (`leads_by_city`, `all_duties`):
   on each city, the tasks listed before its first one in the corpus (`pkg:tasksBefore`) and
   through its last one (`pkg:tasksThrough`); on each document the same within its city; and
   `pkg:dutiesBefore` / `pkg:dutiesThrough` alike. Lists go by city name, then document key
   (the questions' ORDER BY), so with each task's `pkg:taskOrdinal` in its document a page is
-  read from the one or two documents it spans, at any offset, instead of sorting every task.
+  read from the one or two documents it spans, at any offset, instead of sorting every task;
+- for `unit_duties`, per bearer its assignments in the corpus (`pkg:assignmentTotal`) and a node
+  per document naming it (`pkg:pageOfBearer`, `pkg:pageInDocument`) with the bearer's
+  assignments before and through that document; and per name any bearer is found by and bearer
+  of that name (`pkg:bearerName`, `pkg:namedBearer`), the assignments of the bearers of that
+  name listed before it, in the corpus and in its city;
+- for `due_by_date`, the documents' due summaries summed per bearer and due date (nodes of
+  `pkg:dueBearer`, `pkg:dueInCity`, `pkg:dueBy`, `pkg:tasksFirstDue`, `pkg:leadsFirstDue`,
+  `pkg:dueProvisions`).
 Only properties of its own: the graph is part of the union default graph, and a copy of a
 label or a type there would be one more row in every question over the documents.
 
@@ -76,14 +85,26 @@ def recount(store: Store) -> Recount:
     triples = [Triple(CORPUS, rdf.type, pkg.CorpusTallies)]
     triples += [Triple(CORPUS, prop, _integer(_number(corpus.get(name)))) for name, prop in _TOTALS]
     triples += [Triple(row["city"], pkg.cityName, row["label"]) for row in cities]
-    triples += page_offsets(_rows(store, "tally_documents"))
+    triples += unit_totals(units) + page_offsets(_rows(store, "tally_documents"))
+    listed = sorted(units, key=lambda r: (_text(r.get("city_zh")), r["unit"].value))
+    triples += [Triple(row["unit"], pkg.listRank, _integer(rank)) for rank, row in enumerate(listed, 1)]
+    keys = {row["doc"]: int(row["key"].value) for row in _rows(store, "tally_document_keys")}
+    pages = bearer_page_offsets(_rows(store, "tally_bearer_documents"), keys)
+    triples += pages + name_offsets(_rows(store, "tally_bearer_labels"), listed, pages)
+    triples += due_summaries(_rows(store, "tally_due"), {row["unit"]: row["city"] for row in units})
+    store.replace_graph(TALLIES_GRAPH, list(dict.fromkeys(triples)))
+    return Recount(len(units), len({row["city"] for row in cities}), _number(corpus.get("documents")))
+
+
+def unit_totals(units: list[dict]) -> list[Triple]:
+    """Per bearer: its totals, its place in units_by_duties' order, its city and one document naming it."""
+    triples: list[Triple] = []
     for rank, row in enumerate(sorted(units, key=_rank_key), 1):
         unit = row["unit"]
         triples += [Triple(unit, prop, _integer(_number(row[name]))) for name, prop in _UNIT_TOTALS]
         triples += [Triple(unit, pkg.dutyRank, _integer(rank)), Triple(unit, pkg.rankedInCity, row["city"]),
                     Triple(unit, pkg.namedIn, row["doc"])]
-    store.replace_graph(TALLIES_GRAPH, list(dict.fromkeys(triples)))
-    return Recount(len(units), len({row["city"] for row in cities}), _number(corpus.get("documents")))
+    return triples
 
 
 def page_offsets(documents: list[dict]) -> list[Triple]:
@@ -109,6 +130,69 @@ def page_offsets(documents: list[dict]) -> list[Triple]:
             in_city, in_corpus = in_city + n, in_corpus + n
         if city is not None:
             out.append(Triple(city, through_prop, _integer(in_corpus)))
+    return out
+
+
+def bearer_page_offsets(rows: list[dict], keys: dict) -> list[Triple]:
+    """Per bearer: its assignments in the corpus (pkg:assignmentTotal), and a node per document
+    naming it with the bearer's assignments before and through that document (documents by
+    key; ties by IRI): the offsets of unit_duties' pages."""
+    by_unit: dict = {}
+    for row in rows:
+        by_unit.setdefault(row["unit"], []).append(row)
+    out: list[Triple] = []
+    page = 0
+    for unit in sorted(by_unit, key=lambda n: n.value):
+        before = 0
+        for row in sorted(by_unit[unit], key=lambda r: (keys.get(r["doc"], 0), r["doc"].value)):
+            page += 1
+            node, n = NamedNode(f"{TALLIES_GRAPH}#bearer-page-{page}"), _number(row["n"])
+            out += [Triple(node, pkg.pageOfBearer, unit), Triple(node, pkg.pageInDocument, row["doc"]),
+                    Triple(node, pkg.dutiesBefore, _integer(before)), Triple(node, pkg.dutiesThrough, _integer(before + n))]
+            before += n
+        out.append(Triple(unit, pkg.assignmentTotal, _integer(before)))
+    return out
+
+
+def name_offsets(labels: list[dict], listed: list[dict], pages: list[Triple]) -> list[Triple]:
+    """Per name and bearer of that name: the assignments of the bearers of that name listed
+    before it (by listRank), in the corpus and in its city (`unit_duties` asked by name, with or
+    without a city, starts each unit's rows there)."""
+    total = {t.subject: _number(t.object) for t in pages if t.predicate == pkg.assignmentTotal}
+    city = {row["unit"]: row["city"] for row in listed}
+    by_name: dict = {}
+    for row in labels:
+        by_name.setdefault(row["label"].value, set()).add(row["unit"])
+    out: list[Triple] = []
+    rank = {row["unit"]: n for n, row in enumerate(listed)}
+    entry = 0
+    for name in sorted(by_name):
+        in_corpus, in_city = 0, {}
+        for unit in sorted((u for u in by_name[name] if u in rank), key=rank.__getitem__):
+            entry += 1
+            node = NamedNode(f"{TALLIES_GRAPH}#name-{entry}")
+            out += [Triple(node, pkg.bearerName, Literal(name)), Triple(node, pkg.namedBearer, unit),
+                    Triple(node, pkg.dutiesBefore, _integer(in_corpus)),
+                    Triple(node, pkg.dutiesBeforeInCity, _integer(in_city.get(city[unit], 0)))]
+            in_corpus += total.get(unit, 0)
+            in_city[city[unit]] = in_city.get(city[unit], 0) + total.get(unit, 0)
+    return out
+
+
+def due_summaries(rows: list[dict], city_of: dict) -> list[Triple]:
+    """The documents' due summaries summed per bearer and date (tally_due.rq), one node each,
+    with the bearer's city (units are per city: graph/iris.py): what due_by_date reads."""
+    out: list[Triple] = []
+    for n, row in enumerate(sorted(rows, key=lambda r: (r["unit"].value, r["date"].value)), 1):
+        if (city := city_of.get(row["unit"])) is None:
+            continue
+        node = NamedNode(f"{TALLIES_GRAPH}#due-{n}")
+        provisions = " ; ".join(sorted(set(row["provisions_due"].value.split(" ; "))))
+        out += [Triple(node, pkg.dueBearer, row["unit"]), Triple(node, pkg.dueInCity, city),
+                Triple(node, pkg.dueBy, Literal(row["date"].value, datatype=xsd.date)),
+                Triple(node, pkg.tasksFirstDue, _integer(_number(row["tasks_due"]))),
+                Triple(node, pkg.leadsFirstDue, _integer(_number(row["leads_due"]))),
+                Triple(node, pkg.dueProvisions, Literal(provisions))]
     return out
 
 

@@ -39,7 +39,8 @@ def test_derived_triples_come_with_the_mapping_and_are_a_function_of_it():
 DERIVED = {"documentKey", "taskSortKey", "dutySortKey", "targetSortKey", "headingKey", "taskMatchKey",
            "cityMetricKey", "metricKeyPart", "provisionCount", "taskCount", "targetCount", "deadlineCount",
            "tripleCount", "dutiesInDocument", "leadsInDocument", "sharedInDocument", "impliedLeadsInDocument",
-           "deadlineSortKey", "taskTopicInDocument", "taskOrdinal", "dutyOrdinal", "dutyCount"}
+           "deadlineSortKey", "taskTopicInDocument", "taskOrdinal", "dutyOrdinal", "dutyCount", "bearerOrdinal",
+           "assignmentsInDocument", "dueSummary"}
 
 
 def test_sort_keys_follow_reading_order_and_roles():

@@ -1,7 +1,9 @@
-"""Pages of tasks and duty assignments counted from the corpus tallies (leads_by_city,
-all_duties): each city's and document's place in the listing (graph/tallies.py) plus each
-task's ordinal in its document (graph/derived.py) cut the same pages as sorting every row did
-(graph/templates/sorted_*.rq, the plan a store with stale tallies is answered by)."""
+"""Questions answered from the corpus tallies: pages of tasks and duty assignments
+(leads_by_city, all_duties, unit_duties) counted from each city's, document's and unit's place
+in the listing (graph/tallies.py) plus each row's ordinal in its document (graph/derived.py),
+and due_by_date summed from per-document due summaries, give the same rows as sorting and
+grouping every row did (graph/templates/untallied_*.rq, the plan a store with stale tallies is
+answered by)."""
 import sys
 from pathlib import Path
 
@@ -36,12 +38,14 @@ def store(tmp_path_factory):
 
 
 def answer(store, query, params) -> list[tuple]:
+    """Rows as sorted pairs; GROUP_CONCAT's order is up to the engine."""
     sparql, bindings = prepare(query, params)
-    return [tuple(sorted((k, v.value) for k, v in row.items())) for row in store.query(sparql, bindings=bindings).rows]
+    return [tuple(sorted((k, " ; ".join(sorted(v.value.split(" ; "))) if k == "provisions" else v.value)
+                         for k, v in row.items())) for row in store.query(sparql, bindings=bindings).rows]
 
 
-def sorted_plan(name):
-    return parse_query(name, (TEMPLATES / f"sorted_{name}.rq").read_text("utf-8"))
+def untallied_plan(name):
+    return parse_query(name, (TEMPLATES / f"untallied_{name}.rq").read_text("utf-8"))
 
 
 @pytest.mark.parametrize("name", PAGED)
@@ -51,10 +55,33 @@ def test_counted_pages_are_the_sorted_pages(store, name, city):
     seen = 0
     for page in PAGES:
         params = {**page, **city_param}
-        expected = answer(store, sorted_plan(name), params)
+        expected = answer(store, untallied_plan(name), params)
         assert answer(store, load_query(name), params) == expected, params
         seen += len(expected)
     assert (seen > 0) == (city != "无此市")
+
+
+@pytest.mark.parametrize("name", ["市财政局", "市商务局", "市科学技术局", "Municipal Bureau of Finance"])
+@pytest.mark.parametrize("city", ["", "甲州市", "巴中市"])
+def test_unit_pages_are_the_sorted_pages(store, name, city):
+    for page in PAGES:
+        params = {**page, "name": name, **({"city": city} if city else {})}
+        assert answer(store, load_query("unit_duties"), params) == answer(store, untallied_plan("unit_duties"), params)
+
+
+def test_a_name_of_units_in_several_cities_lists_them_city_after_city(store):
+    rows = run_named(store, "unit_duties", {"name": "市财政局", "limit": "1000"}).rows
+    cities = [r["city_zh"].value for r in rows]
+    assert len(set(cities)) >= 3 and cities == sorted(cities)
+
+
+@pytest.mark.parametrize("date", ["2023-06-30", "2024-12-31", "2025-12-31", "2035-12-31"])
+@pytest.mark.parametrize("city", ["", "巴中市", "甲州市"])
+def test_due_summaries_add_up_to_the_grouped_deadlines(store, date, city):
+    params = {"date": date, **({"city": city} if city else {})}
+    expected = answer(store, untallied_plan("due_by_date"), params)
+    assert answer(store, load_query("due_by_date"), params) == expected
+    assert expected or date < "2035"
 
 
 def test_pages_tile_the_listing_without_gaps_or_overlaps(store):
@@ -66,10 +93,14 @@ def test_pages_tile_the_listing_without_gaps_or_overlaps(store):
 
 def test_stale_tallies_page_by_sorting_and_give_the_same_rows(store):
     params = {"limit": "9", "offset": "20"}
-    current = {name: run_named(store, name, params).rows for name in PAGED}
+    questions = {**{name: params for name in PAGED}, "unit_duties": {**params, "name": "市财政局"},
+                 "due_by_date": {"date": "2025-12-31"}}
+    current = {name: answer(store, load_query(name), p) for name, p in questions.items()}
     mark_stale(store)
     try:
-        assert {name: run_named(store, name, params).rows for name in PAGED} == current
+        assert {name: [tuple(sorted((k, " ; ".join(sorted(v.value.split(" ; "))) if k == "provisions" else v.value)
+                                    for k, v in row.items())) for row in run_named(store, name, p).rows]
+                for name, p in questions.items()} == current
     finally:
         recount(store)
 
@@ -103,4 +134,5 @@ def test_a_document_ingested_without_its_ordinals_is_named_in_the_refusal():
 
 def test_the_offsets_live_in_the_tallies_graph(store):
     props = {t.predicate for t in store.get_graph(TALLIES_GRAPH)}
-    assert {pkg.tasksBefore, pkg.tasksThrough, pkg.dutiesBefore, pkg.dutiesThrough} <= props
+    assert {pkg.tasksBefore, pkg.tasksThrough, pkg.dutiesBefore, pkg.dutiesThrough, pkg.pageOfBearer,
+            pkg.assignmentTotal, pkg.listRank, pkg.dueBearer, pkg.dueProvisions} <= props
