@@ -260,10 +260,14 @@ def test_bad_parameters_are_user_errors(embedded):
 
 def test_parameters_are_constants_in_the_text_and_pages_are_numbers(embedded):
     text, left = prepare(load_query("unit_duties"), {"name": '市"商务局', "city": "巴中市", "limit": "5", "offset": "10"})
-    assert 'VALUES (?name) { ("市\\"商务局") }' in text and 'VALUES (?city) { ("巴中市") }' in text
-    assert "LIMIT 5 OFFSET 10" in text and "LIMIT 100000 " in text and left == {}     # a lone LIMIT is a hint
+    assert 'VALUES (?name ?city) { ("市\\"商务局" "巴中市") }' in text
+    integer = "^^<http://www.w3.org/2001/XMLSchema#integer>"
+    assert f'VALUES (?limit ?offset) {{ ("5"{integer} "10"{integer}) }}' in text       # a page from the tallies
+    assert "LIMIT 100000 " in text and left == {}                                    # a lone LIMIT is a hint
+    text, _ = prepare(load_query("units_by_duties"), {"city": "巴中市", "limit": "5", "offset": "10"})
+    assert "LIMIT 5 OFFSET 10" in text                                              # a page clause
     text, _ = prepare(load_query("unit_duties"), {"name": "x"})
-    assert "LIMIT 100 OFFSET 0" in text and "VALUES (?city) { (UNDEF) }" in text
+    assert "VALUES (?limit ?offset) { (UNDEF UNDEF) }" in text and 'VALUES (?name ?city) { ("x" UNDEF) }' in text
     for bad in ({"limit": "0"}, {"limit": str(MAX_LIMIT + 1)}, {"offset": "-1"}, {"limit": "ten"}):
         with pytest.raises(UserError, match="limit|offset"):
             run_named(embedded, "leads_by_city", bad)
