@@ -12,11 +12,13 @@ What the graph holds (ontology/policykg.ttl, "Corpus tallies"):
   by city name, then IRI (the order unit_duties lists units of one name in);
 - each city's names (pkg:cityName: a question finds the city by name inside the graph);
 - the offsets of the pages of tasks and of duty assignments (`leads_by_city`, `all_duties`):
-  on each city, the tasks listed before its first one in the corpus (`pkg:tasksBefore`) and
-  through its last one (`pkg:tasksThrough`); on each document the same within its city; and
-  `pkg:dutiesBefore` / `pkg:dutiesThrough` alike. Lists go by city name, then document key
-  (the questions' ORDER BY), so with each task's `pkg:taskOrdinal` in its document a page is
-  read from the one or two documents it spans, at any offset, instead of sorting every task;
+  on each document, the tasks its city lists before its first one (`pkg:tasksBefore`) and
+  through its last one (`pkg:tasksThrough`), the tasks the corpus lists before it
+  (`pkg:tasksBeforeInCorpus`), and the buckets of 1,000 places of either listing it reaches
+  (`pkg:taskBucket` n, `pkg:cityTaskBucket` "{city} n"); `pkg:duties…` alike. Lists go by city
+  name, then document key (the questions' ORDER BY), so with each task's `pkg:taskOrdinal` in
+  its document a page is read from the documents in its buckets, at any offset and any size of
+  corpus, instead of sorting every task;
 - for `unit_duties`, per bearer its assignments in the corpus (`pkg:assignmentTotal`) and a node
   per document naming it (`pkg:pageOfBearer`, `pkg:pageInDocument`) with the bearer's
   assignments before and through that document; and per name any bearer is found by and bearer
@@ -57,6 +59,12 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 _TOTALS = (("documents", pkg.documentTotal), ("provisions", pkg.provisionTotal), ("tasks", pkg.taskTotal),
            ("units", pkg.unitTotal), ("targets", pkg.targetTotal), ("deadlines", pkg.deadlineTotal),
            ("triples", pkg.tripleTotal))
+# A page's documents are found by bucket: every document lists the buckets of BUCKET places it
+# reaches, so a page of up to 10,000 (graph/queries.MAX_LIMIT) looks up at most 11 buckets,
+# whatever the corpus's size (queries/leads_by_city.rq, all_duties.rq).
+BUCKET = 1000
+_TASK_PAGES = (pkg.tasksBefore, pkg.tasksThrough, pkg.tasksBeforeInCorpus, pkg.taskBucket, pkg.cityTaskBucket)
+_DUTY_PAGES = (pkg.dutiesBefore, pkg.dutiesThrough, pkg.dutiesBeforeInCorpus, pkg.dutyBucket, pkg.cityDutyBucket)
 _UNIT_TOTALS = (("duties", pkg.dutyTotal), ("leads", pkg.leadTotal), ("shared", pkg.sharedTotal),
                 ("implied_leads", pkg.impliedLeadTotal), ("documents", pkg.documentsNaming))
 
@@ -108,29 +116,34 @@ def unit_totals(units: list[dict]) -> list[Triple]:
 
 
 def page_offsets(documents: list[dict]) -> list[Triple]:
-    """The before/through counts of tasks and duties on every city (in the corpus) and every
-    document (in its city), listed by city name, then document key; ties by IRI."""
+    """Per document: its tasks and duties before and through it in its city's listing, before it
+    in the corpus', and the buckets of BUCKET places of either listing it reaches; documents by
+    city name, then document key, ties by IRI."""
     for row in documents:
         if row.get("duties") is None:
             raise UserError(f"{row['doc'].value}: ingested by an older policykg (no pkg:dutyCount); "
                             "ingest its file again, then run `policykg tally`")
-    ordered = sorted({row["doc"]: row for row in documents}.values(), key=lambda r: (r["city_zh"].value, r["city"].value, int(r["key"].value), r["doc"].value))
+    ordered = sorted({row["doc"]: row for row in documents}.values(),
+                     key=lambda r: (r["city_zh"].value, r["city"].value, int(r["key"].value), r["doc"].value))
     out: list[Triple] = []
-    for count, before_prop, through_prop in (("tasks", pkg.tasksBefore, pkg.tasksThrough),
-                                             ("duties", pkg.dutiesBefore, pkg.dutiesThrough)):
+    for count, props in (("tasks", _TASK_PAGES), ("duties", _DUTY_PAGES)):
+        before, through, in_corpus_prop, bucket, city_bucket = props
         in_corpus, in_city, city = 0, 0, None
         for row in ordered:
             if row["city"] != city:
-                if city is not None:
-                    out.append(Triple(city, through_prop, _integer(in_corpus)))
                 city, in_city = row["city"], 0
-                out.append(Triple(city, before_prop, _integer(in_corpus)))
-            n = _number(row[count])
-            out += [Triple(row["doc"], before_prop, _integer(in_city)), Triple(row["doc"], through_prop, _integer(in_city + n))]
+            doc, n = row["doc"], _number(row[count])
+            out += [Triple(doc, before, _integer(in_city)), Triple(doc, through, _integer(in_city + n)),
+                    Triple(doc, in_corpus_prop, _integer(in_corpus))]
+            out += [Triple(doc, bucket, _integer(k)) for k in _buckets(in_corpus, n)]
+            out += [Triple(doc, city_bucket, Literal(f"{city.value} {k}")) for k in _buckets(in_city, n)]
             in_city, in_corpus = in_city + n, in_corpus + n
-        if city is not None:
-            out.append(Triple(city, through_prop, _integer(in_corpus)))
     return out
+
+
+def _buckets(start: int, n: int) -> range:
+    """The numbers of the buckets of BUCKET places that places start … start + n - 1 fall in."""
+    return range(start // BUCKET, (start + n - 1) // BUCKET + 1) if n > 0 else range(0)
 
 
 def bearer_page_offsets(rows: list[dict], keys: dict) -> list[Triple]:

@@ -16,7 +16,7 @@ from policykg.graph.load import ingest
 from policykg.graph.namespaces import TALLIES_GRAPH, pkg, xsd
 from policykg.graph.queries import TEMPLATES, load_query, parse_query, prepare, run_named
 from policykg.graph.store import open_store
-from policykg.graph.tallies import mark_stale, page_offsets, recount
+from policykg.graph.tallies import _buckets, mark_stale, page_offsets, recount
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import generate  # noqa: E402
@@ -121,10 +121,19 @@ def test_offsets_go_by_city_name_then_document_key():
             row("d4", "b", "乙市", 2, 0, 0)]
     triples = page_offsets(rows)
     # 乙市 (U+4E59) sorts before 甲市 (U+7532); in a city, documents by key: d4 before d3, d2 before d1
-    assert numbers(triples, pkg.tasksBefore) == {"b": 0, "d4": 0, "d3": 0, "a": 4, "d2": 0, "d1": 3}
-    assert numbers(triples, pkg.tasksThrough) == {"b": 4, "d4": 0, "d3": 4, "a": 9, "d2": 3, "d1": 5}
-    assert numbers(triples, pkg.dutiesBefore) == {"b": 0, "d4": 0, "d3": 0, "a": 9, "d2": 0, "d1": 1}
-    assert numbers(triples, pkg.dutiesThrough) == {"b": 9, "d4": 0, "d3": 9, "a": 13, "d2": 1, "d1": 4}
+    assert numbers(triples, pkg.tasksBefore) == {"d4": 0, "d3": 0, "d2": 0, "d1": 3}
+    assert numbers(triples, pkg.tasksThrough) == {"d4": 0, "d3": 4, "d2": 3, "d1": 5}
+    assert numbers(triples, pkg.tasksBeforeInCorpus) == {"d4": 0, "d3": 0, "d2": 4, "d1": 7}
+    assert numbers(triples, pkg.dutiesBeforeInCorpus) == {"d4": 0, "d3": 0, "d2": 9, "d1": 10}
+    assert numbers(triples, pkg.dutiesThrough) == {"d4": 0, "d3": 9, "d2": 1, "d1": 4}
+    assert "d4" not in numbers(triples, pkg.taskBucket)                     # no tasks: in no page
+    assert {t.object.value for t in triples if t.predicate == pkg.cityTaskBucket} == {
+        "http://example.org/b 0", "http://example.org/a 0"}
+
+
+def test_a_document_is_in_every_bucket_its_places_reach():
+    assert list(_buckets(900, 2500)) == [0, 1, 2, 3]      # places 900 … 3399
+    assert list(_buckets(1000, 1000)) == [1] and list(_buckets(999, 2)) == [0, 1] and list(_buckets(5, 0)) == []
 
 
 def test_a_document_ingested_without_its_ordinals_is_named_in_the_refusal():
@@ -134,5 +143,5 @@ def test_a_document_ingested_without_its_ordinals_is_named_in_the_refusal():
 
 def test_the_offsets_live_in_the_tallies_graph(store):
     props = {t.predicate for t in store.get_graph(TALLIES_GRAPH)}
-    assert {pkg.tasksBefore, pkg.tasksThrough, pkg.dutiesBefore, pkg.dutiesThrough, pkg.pageOfBearer,
+    assert {pkg.tasksBefore, pkg.tasksThrough, pkg.taskBucket, pkg.cityDutyBucket, pkg.pageOfBearer,
             pkg.assignmentTotal, pkg.listRank, pkg.dueBearer, pkg.dueProvisions} <= props
