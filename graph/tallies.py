@@ -15,7 +15,8 @@ What the graph holds (ontology/policykg.ttl, "Corpus tallies"):
   on each document, the tasks its city lists before its first one (`pkg:tasksBefore`) and
   through its last one (`pkg:tasksThrough`), the tasks the corpus lists before it
   (`pkg:tasksBeforeInCorpus`), and the buckets of 1,000 places of either listing it reaches
-  (`pkg:taskBucket` n, `pkg:cityTaskBucket` "{city} n"); `pkg:duties…` alike. Lists go by city
+  (`pkg:taskBucket` "corpus n" / "{city IRI} n": one property with the key as its value, so
+  a question looks a bucket up by value); `pkg:duties…` alike. Lists go by city
   name, then document key (the questions' ORDER BY), so with each task's `pkg:taskOrdinal` in
   its document a page is read from the documents in its buckets, at any offset and any size of
   corpus, instead of sorting every task;
@@ -63,8 +64,8 @@ _TOTALS = (("documents", pkg.documentTotal), ("provisions", pkg.provisionTotal),
 # reaches, so a page of up to 10,000 (graph/queries.MAX_LIMIT) looks up at most 11 buckets,
 # whatever the corpus's size (queries/leads_by_city.rq, all_duties.rq).
 BUCKET = 1000
-_TASK_PAGES = (pkg.tasksBefore, pkg.tasksThrough, pkg.tasksBeforeInCorpus, pkg.taskBucket, pkg.cityTaskBucket)
-_DUTY_PAGES = (pkg.dutiesBefore, pkg.dutiesThrough, pkg.dutiesBeforeInCorpus, pkg.dutyBucket, pkg.cityDutyBucket)
+_TASK_PAGES = (pkg.tasksBefore, pkg.tasksThrough, pkg.tasksBeforeInCorpus, pkg.taskBucket)
+_DUTY_PAGES = (pkg.dutiesBefore, pkg.dutiesThrough, pkg.dutiesBeforeInCorpus, pkg.dutyBucket)
 _UNIT_TOTALS = (("duties", pkg.dutyTotal), ("leads", pkg.leadTotal), ("shared", pkg.sharedTotal),
                 ("implied_leads", pkg.impliedLeadTotal), ("documents", pkg.documentsNaming))
 
@@ -127,7 +128,7 @@ def page_offsets(documents: list[dict]) -> list[Triple]:
                      key=lambda r: (r["city_zh"].value, r["city"].value, int(r["key"].value), r["doc"].value))
     out: list[Triple] = []
     for count, props in (("tasks", _TASK_PAGES), ("duties", _DUTY_PAGES)):
-        before, through, in_corpus_prop, bucket, city_bucket = props
+        before, through, in_corpus_prop, bucket = props
         in_corpus, in_city, city = 0, 0, None
         for row in ordered:
             if row["city"] != city:
@@ -135,8 +136,8 @@ def page_offsets(documents: list[dict]) -> list[Triple]:
             doc, n = row["doc"], _number(row[count])
             out += [Triple(doc, before, _integer(in_city)), Triple(doc, through, _integer(in_city + n)),
                     Triple(doc, in_corpus_prop, _integer(in_corpus))]
-            out += [Triple(doc, bucket, _integer(k)) for k in _buckets(in_corpus, n)]
-            out += [Triple(doc, city_bucket, Literal(f"{city.value} {k}")) for k in _buckets(in_city, n)]
+            out += [Triple(doc, bucket, Literal(f"corpus {k}")) for k in _buckets(in_corpus, n)]
+            out += [Triple(doc, bucket, Literal(f"{city.value} {k}")) for k in _buckets(in_city, n)]
             in_city, in_corpus = in_city + n, in_corpus + n
     return out
 
@@ -149,7 +150,8 @@ def _buckets(start: int, n: int) -> range:
 def bearer_page_offsets(rows: list[dict], keys: dict) -> list[Triple]:
     """Per bearer: its assignments in the corpus (pkg:assignmentTotal), and a node per document
     naming it with the bearer's assignments before and through that document (documents by
-    key; ties by IRI): the offsets of unit_duties' pages."""
+    key; ties by IRI) and the buckets of BUCKET of them it reaches: the offsets of unit_duties'
+    pages."""
     by_unit: dict = {}
     for row in rows:
         by_unit.setdefault(row["unit"], []).append(row)
@@ -162,6 +164,7 @@ def bearer_page_offsets(rows: list[dict], keys: dict) -> list[Triple]:
             node, n = NamedNode(f"{TALLIES_GRAPH}#bearer-page-{page}"), _number(row["n"])
             out += [Triple(node, pkg.pageOfBearer, unit), Triple(node, pkg.pageInDocument, row["doc"]),
                     Triple(node, pkg.dutiesBefore, _integer(before)), Triple(node, pkg.dutiesThrough, _integer(before + n))]
+            out += [Triple(node, pkg.bearerDutyBucket, Literal(f"{unit.value} {k}")) for k in _buckets(before, n)]
             before += n
         out.append(Triple(unit, pkg.assignmentTotal, _integer(before)))
     return out

@@ -126,9 +126,9 @@ def test_offsets_go_by_city_name_then_document_key():
     assert numbers(triples, pkg.tasksBeforeInCorpus) == {"d4": 0, "d3": 0, "d2": 4, "d1": 7}
     assert numbers(triples, pkg.dutiesBeforeInCorpus) == {"d4": 0, "d3": 0, "d2": 9, "d1": 10}
     assert numbers(triples, pkg.dutiesThrough) == {"d4": 0, "d3": 9, "d2": 1, "d1": 4}
-    assert "d4" not in numbers(triples, pkg.taskBucket)                     # no tasks: in no page
-    assert {t.object.value for t in triples if t.predicate == pkg.cityTaskBucket} == {
-        "http://example.org/b 0", "http://example.org/a 0"}
+    assert {t.subject.value.rsplit("/", 1)[-1] for t in triples if t.predicate == pkg.taskBucket} == {"d3", "d2", "d1"}
+    assert {t.object.value for t in triples if t.predicate == pkg.taskBucket} == {   # d4 has no task: no page
+        "corpus 0", "http://example.org/b 0", "http://example.org/a 0"}
 
 
 def test_a_document_is_in_every_bucket_its_places_reach():
@@ -143,5 +143,5 @@ def test_a_document_ingested_without_its_ordinals_is_named_in_the_refusal():
 
 def test_the_offsets_live_in_the_tallies_graph(store):
     props = {t.predicate for t in store.get_graph(TALLIES_GRAPH)}
-    assert {pkg.tasksBefore, pkg.tasksThrough, pkg.taskBucket, pkg.cityDutyBucket, pkg.pageOfBearer,
+    assert {pkg.tasksBefore, pkg.tasksThrough, pkg.taskBucket, pkg.dutyBucket, pkg.pageOfBearer,
             pkg.assignmentTotal, pkg.listRank, pkg.dueBearer, pkg.dueProvisions} <= props
