@@ -42,6 +42,7 @@ stale totals.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -156,12 +157,10 @@ def bearer_page_offsets(rows: list[dict], keys: dict) -> list[Triple]:
     for row in rows:
         by_unit.setdefault(row["unit"], []).append(row)
     out: list[Triple] = []
-    page = 0
     for unit in sorted(by_unit, key=lambda n: n.value):
         before = 0
         for row in sorted(by_unit[unit], key=lambda r: (keys.get(r["doc"], 0), r["doc"].value)):
-            page += 1
-            node, n = NamedNode(f"{TALLIES_GRAPH}#bearer-page-{page}"), _number(row["n"])
+            node, n = _node("bearer-page", unit.value, row["doc"].value), _number(row["n"])
             out += [Triple(node, pkg.pageOfBearer, unit), Triple(node, pkg.pageInDocument, row["doc"]),
                     Triple(node, pkg.dutiesBefore, _integer(before)), Triple(node, pkg.dutiesThrough, _integer(before + n))]
             out += [Triple(node, pkg.bearerDutyBucket, Literal(f"{unit.value} {k}")) for k in _buckets(before, n)]
@@ -181,12 +180,10 @@ def name_offsets(labels: list[dict], listed: list[dict], pages: list[Triple]) ->
         by_name.setdefault(row["label"].value, set()).add(row["unit"])
     out: list[Triple] = []
     rank = {row["unit"]: n for n, row in enumerate(listed)}
-    entry = 0
     for name in sorted(by_name):
         in_corpus, in_city = 0, {}
         for unit in sorted((u for u in by_name[name] if u in rank), key=rank.__getitem__):
-            entry += 1
-            node = NamedNode(f"{TALLIES_GRAPH}#name-{entry}")
+            node = _node("name", name, unit.value)
             out += [Triple(node, pkg.bearerName, Literal(name)), Triple(node, pkg.namedBearer, unit),
                     Triple(node, pkg.dutiesBefore, _integer(in_corpus)),
                     Triple(node, pkg.dutiesBeforeInCity, _integer(in_city.get(city[unit], 0)))]
@@ -199,10 +196,10 @@ def due_summaries(rows: list[dict], city_of: dict) -> list[Triple]:
     """The documents' due summaries summed per bearer and date (tally_due.rq), one node each,
     with the bearer's city (units are per city: graph/iris.py): what due_by_date reads."""
     out: list[Triple] = []
-    for n, row in enumerate(sorted(rows, key=lambda r: (r["unit"].value, r["date"].value)), 1):
+    for row in sorted(rows, key=lambda r: (r["unit"].value, r["date"].value)):
         if (city := city_of.get(row["unit"])) is None:
             continue
-        node = NamedNode(f"{TALLIES_GRAPH}#due-{n}")
+        node = _node("due", row["unit"].value, row["date"].value)
         provisions = " ; ".join(sorted(set(row["provisions_due"].value.split(" ; "))))
         out += [Triple(node, pkg.dueBearer, row["unit"]), Triple(node, pkg.dueInCity, city),
                 Triple(node, pkg.dueBy, Literal(row["date"].value, datatype=xsd.date)),
@@ -210,6 +207,14 @@ def due_summaries(rows: list[dict], city_of: dict) -> list[Triple]:
                 Triple(node, pkg.leadsFirstDue, _integer(_number(row["leads_due"]))),
                 Triple(node, pkg.dueProvisions, Literal(provisions))]
     return out
+
+
+def _node(kind: str, *keys: str) -> NamedNode:
+    """A tallies node named by what it is about, not by its place in a list: a recount after one
+    more document rewrites only the nodes whose numbers changed (replace_graph writes the
+    difference), where numbered nodes all shifted."""
+    digest = hashlib.blake2b("\t".join(keys).encode("utf-8"), digest_size=10).hexdigest()
+    return NamedNode(f"{TALLIES_GRAPH}#{kind}-{digest}")
 
 
 def recount_after_write(store: Store) -> None:
