@@ -143,5 +143,5 @@ def test_a_document_ingested_without_its_ordinals_is_named_in_the_refusal():
 
 def test_the_offsets_live_in_the_tallies_graph(store):
     props = {t.predicate for t in store.get_graph(TALLIES_GRAPH)}
-    assert {pkg.tasksBefore, pkg.tasksThrough, pkg.taskBucket, pkg.dutyBucket, pkg.pageOfBearer,
+    assert {pkg.tasksBefore, pkg.tasksThrough, pkg.taskBucket, pkg.dutyBucket, pkg.bearerDutyBucket,
             pkg.assignmentTotal, pkg.listRank, pkg.dueBearer, pkg.dueProvisions} <= props
