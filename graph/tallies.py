@@ -56,6 +56,10 @@ from policykg.graph.store import Store
 
 log = logging.getLogger(__name__)
 _recounting = threading.Lock()
+# What the tallies graph holds changes with policykg; a graph written by an older one lacks what
+# the questions now read (their pages would come back empty), so it is refused like a stale one.
+# 2: page offsets, buckets and due sums (session 8); 1 (no pkg:talliesFormat): totals only.
+FORMAT = 2
 CORPUS = NamedNode(TALLIES_GRAPH + "#corpus")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _TOTALS = (("documents", pkg.documentTotal), ("provisions", pkg.provisionTotal), ("tasks", pkg.taskTotal),
@@ -92,7 +96,7 @@ def recount(store: Store) -> Recount:
     corpus = _rows(store, "tally_corpus")[0]
     units = _rows(store, "tally_units")
     cities = _rows(store, "tally_cities")
-    triples = [Triple(CORPUS, rdf.type, pkg.CorpusTallies)]
+    triples = [Triple(CORPUS, rdf.type, pkg.CorpusTallies), Triple(CORPUS, pkg.talliesFormat, _integer(FORMAT))]
     triples += [Triple(CORPUS, prop, _integer(_number(corpus.get(name)))) for name, prop in _TOTALS]
     triples += [Triple(row["city"], pkg.cityName, row["label"]) for row in cities]
     triples += unit_totals(units) + page_offsets(_rows(store, "tally_documents"))
@@ -236,15 +240,19 @@ def recount_after_write(store: Store) -> None:
 def require_current(store: Store) -> None:
     """Raise StaleTallies unless the tallies graph is there and not marked stale."""
     # The graph bound by VALUES: Virtuoso 7.2 finds nothing in `GRAPH <constant>` (queries/stats.rq).
-    answer = store.query(prefix_block() + f"SELECT ?p WHERE {{ VALUES ?p {{ rdf:type pkg:talliesStale }} "
+    answer = store.query(prefix_block() + f"SELECT ?p ?o WHERE {{ VALUES ?p {{ rdf:type pkg:talliesStale pkg:talliesFormat }} "
                          f"VALUES ?g {{ <{TALLIES_GRAPH}> }} GRAPH ?g {{ {CORPUS} ?p ?o }} }}")
     found = {row["p"] for row in answer.rows}
+    formats = {row["o"].value for row in answer.rows if row["p"] == pkg.talliesFormat}
     if pkg.talliesStale in found:
         raise StaleTallies("the corpus tallies are out of date (an ingest is under way or was stopped, or the "
                            "store was written directly): finish the ingest, or run `policykg tally`")
     if rdf.type not in found:
         raise StaleTallies("this store has no corpus tallies (loaded from N-Quads, or ingested by an older "
                            "policykg): run `policykg tally` with the same --store or --endpoint")
+    if formats != {str(FORMAT)}:
+        raise StaleTallies("the corpus tallies were counted by an older policykg: run `policykg tally` with the "
+                           "same --store or --endpoint")
 
 
 def _rows(store: Store, name: str) -> list[dict]:

@@ -90,6 +90,21 @@ def test_a_store_never_tallied_is_refused_with_the_command(corpus_documents):
     assert run_named(store, "stats").rows[0]["documents"].value == "1"
 
 
+def test_tallies_of_an_older_policykg_are_refused_and_pages_sort_instead(corpus_documents):
+    store = open_store()
+    for doc in corpus_documents.values():
+        store.replace_graph(document_graph_iri(doc), document_to_triples(doc))
+    recount(store)
+    expected = run_named(store, "leads_by_city", {"limit": "7"}).rows
+    older = [t for t in store.get_graph(TALLIES_GRAPH) if t.predicate != pkg.talliesFormat]   # as version 1 wrote
+    store.replace_graph(TALLIES_GRAPH, older)
+    with pytest.raises(StaleTallies, match="older policykg.*policykg tally"):
+        run_named(store, "stats")
+    assert run_named(store, "leads_by_city", {"limit": "7"}).rows == expected     # the sorting plan
+    recount(store)
+    assert run_named(store, "stats").rows
+
+
 def test_recount_follows_a_deleted_document(corpus_documents):
     store = open_store()
     for doc in corpus_documents.values():
