@@ -111,7 +111,7 @@ def derived_triples(triples: Iterable[Triple]) -> list[Triple]:
     (document,) = documents
 
     def values(predicate) -> dict:
-        return {t.subject: t.object for t in by_predicate.get(predicate, ())}
+        return _objects(by_predicate, predicate)
 
     doc_key = document_key(document.value)
     city = values(pkg.city).get(document)
@@ -215,6 +215,11 @@ def _ordinals(rank: dict, prop: NamedNode) -> list[Triple]:
     return [Triple(node, prop, _integer(n)) for n, node in enumerate(ordered)]
 
 
+def _objects(by_predicate: dict, predicate: NamedNode) -> dict:
+    """subject -> object of the document's triples with this predicate (one each: the mapping's)."""
+    return {t.subject: t.object for t in by_predicate.get(predicate, ())}
+
+
 def _bearer_ordinals(duty_rank: dict, bearer: dict) -> list[Triple]:
     """Per bearer: each of its assignments' place among its assignments here (pkg:bearerOrdinal),
     and their number (pkg:assignmentsInDocument): the pages of unit_duties."""
@@ -235,11 +240,8 @@ def _due_summaries(document, by_predicate: dict, task_of: dict, role: dict, basi
     over the corpus at the recount): "{date}<TAB>{tasks}<TAB>{lead tasks}<TAB>{provisions}", the
     tasks and lead tasks whose earliest due date it is, and "{id} {path} ({date})" of each
     provision due on it, separated by " ; "."""
-    def values(predicate) -> dict:
-        return {t.subject: t.object for t in by_predicate.get(predicate, ())}
-
-    due, path = values(pkg.dueDate), values(pkg.path)
-    doc_id = values(eli.id_local).get(document)
+    due, path = _objects(by_predicate, pkg.dueDate), _objects(by_predicate, pkg.path)
+    doc_id = _objects(by_predicate, eli.id_local).get(document)
     set_by = {t.object: t.subject for t in by_predicate.get(pkg.setsTask, ())}
     deadlines: dict = {}
     for t in by_predicate.get(pkg.hasDeadline, ()):

@@ -103,8 +103,8 @@ def recount(store: Store) -> Recount:
     listed = sorted(units, key=lambda r: (_text(r.get("city_zh")), r["unit"].value))
     triples += [Triple(row["unit"], pkg.listRank, _integer(rank)) for rank, row in enumerate(listed, 1)]
     keys = {row["doc"]: int(row["key"].value) for row in _rows(store, "tally_document_keys")}
-    pages = bearer_page_offsets(_rows(store, "tally_bearer_documents"), keys)
-    triples += pages + name_offsets(_rows(store, "tally_bearer_labels"), listed, pages)
+    pages, totals = bearer_page_offsets(_rows(store, "tally_bearer_documents"), keys)
+    triples += pages + name_offsets(_rows(store, "tally_bearer_labels"), listed, totals)
     triples += due_summaries(_rows(store, "tally_due"), {row["unit"]: row["city"] for row in units})
     store.replace_graph(TALLIES_GRAPH, list(dict.fromkeys(triples)))
     return Recount(len(units), len({row["city"] for row in cities}), _number(corpus.get("documents")))
@@ -152,17 +152,18 @@ def _buckets(start: int, n: int) -> range:
     return range(start // BUCKET, (start + n - 1) // BUCKET + 1) if n > 0 else range(0)
 
 
-def bearer_page_offsets(rows: list[dict], keys: dict) -> list[Triple]:
+def bearer_page_offsets(rows: list[dict], keys: dict) -> tuple[list[Triple], dict]:
     """Per bearer: its assignments in the corpus (pkg:assignmentTotal), and a node per document
     naming it with the bearer's assignments before and through that document (documents by key;
     ties by IRI) and the buckets of BUCKET of them it reaches ("{bearer} n"): the offsets of
-    unit_duties' pages. Four or five triples a node: at 10,000 documents they are most of the
+    unit_duties' pages; and each bearer's total. Four or five triples a node: at 10,000 documents they are most of the
     graph. (Reading the document's own count from its graph instead of pkg:dutiesThrough made
     Oxigraph's planner hash every bearer's counts: 180 ms a page instead of 50.)"""
     by_unit: dict = {}
     for row in rows:
         by_unit.setdefault(row["unit"], []).append(row)
     out: list[Triple] = []
+    totals: dict = {}                       # bearer -> its assignments (name_offsets adds them up)
     for unit in sorted(by_unit, key=lambda n: n.value):
         before = 0
         for row in sorted(by_unit[unit], key=lambda r: (keys.get(r["doc"], 0), r["doc"].value)):
@@ -172,14 +173,14 @@ def bearer_page_offsets(rows: list[dict], keys: dict) -> list[Triple]:
             out += [Triple(node, pkg.bearerDutyBucket, Literal(f"{unit.value} {k}")) for k in _buckets(before, n)]
             before += n
         out.append(Triple(unit, pkg.assignmentTotal, _integer(before)))
-    return out
+        totals[unit] = before
+    return out, totals
 
 
-def name_offsets(labels: list[dict], listed: list[dict], pages: list[Triple]) -> list[Triple]:
+def name_offsets(labels: list[dict], listed: list[dict], total: dict) -> list[Triple]:
     """Per name and bearer of that name: the assignments of the bearers of that name listed
     before it (by listRank), in the corpus and in its city (`unit_duties` asked by name, with or
     without a city, starts each unit's rows there)."""
-    total = {t.subject: _number(t.object) for t in pages if t.predicate == pkg.assignmentTotal}
     city = {row["unit"]: row["city"] for row in listed}
     by_name: dict = {}
     for row in labels:
