@@ -22,9 +22,10 @@ What the graph holds (ontology/policykg.ttl, "Corpus tallies"):
   corpus, instead of sorting every task;
 - for `unit_duties`, per bearer its assignments in the corpus (`pkg:assignmentTotal`) and a node
   per document naming it (`pkg:pageInDocument`) with the bearer's assignments before and
-  through that document and the buckets of 1,000 of them it reaches (`pkg:bearerDutyBucket` "{bearer} n"); and per name any bearer is found by and bearer
-  of that name (`pkg:bearerName`, `pkg:namedBearer`), the assignments of the bearers of that
-  name listed before it, in the corpus and in its city;
+  through that document and the buckets of 1,000 of them it reaches (`pkg:bearerDutyBucket`
+  "{bearer} n"); and per name any bearer is found by and bearer of that name (`pkg:bearerName`,
+  `pkg:namedBearer`), the assignments of the bearers of that name listed before it, in the
+  corpus and in its city;
 - for `due_by_date`, the documents' due summaries summed per bearer and due date (nodes of
   `pkg:dueBearer`, `pkg:dueInCity`, `pkg:dueBy`, `pkg:tasksFirstDue`, `pkg:leadsFirstDue`,
   `pkg:dueProvisions`).
@@ -156,9 +157,10 @@ def bearer_page_offsets(rows: list[dict], keys: dict) -> tuple[list[Triple], dic
     """Per bearer: its assignments in the corpus (pkg:assignmentTotal), and a node per document
     naming it with the bearer's assignments before and through that document (documents by key;
     ties by IRI) and the buckets of BUCKET of them it reaches ("{bearer} n"): the offsets of
-    unit_duties' pages; and each bearer's total. Four or five triples a node: at 10,000 documents they are most of the
-    graph. (Reading the document's own count from its graph instead of pkg:dutiesThrough made
-    Oxigraph's planner hash every bearer's counts: 180 ms a page instead of 50.)"""
+    unit_duties' pages; and each bearer's total. Four or five triples a node: at 10,000
+    documents they are most of the graph. (Reading the document's own count from its graph
+    instead of pkg:dutiesThrough made Oxigraph's planner hash every bearer's counts: 180 ms a
+    page instead of 50.)"""
     by_unit: dict = {}
     for row in rows:
         by_unit.setdefault(row["unit"], []).append(row)
